@@ -1,0 +1,114 @@
+"""What a connector is: the contract between the hub's core and an agency system.
+
+A connector type is a class with a ``kind`` (the name agreements use in ``connector.type``), a
+JSON Schema for its ``settings`` block, and three operations:
+
+- ``push(referral) -> Receipt``: hand one referral to the agency; must be idempotent on
+  ``referral.idempotency_key`` (a retried push never opens a second case);
+- ``poll(receipts) -> list[AgencyUpdate]``: ask the agency what happened to these referrals;
+- ``check() -> Health``: is the agency reachable, and does it accept what the agreement maps?
+
+The core creates one instance per agreement version per process and reuses it. Errors leave a
+connector only as :class:`hub.errors.ConnectorError` (``permanent`` or not); the core maps the
+agency's own status codes to hub states with the agreement's ``status_map``, so connectors return
+the agency's statuses untouched.
+
+Settings marked ``"x-secret": true`` in a connector's schema must be written in the agreement as
+``${env:NAME}``; the core resolves them before the connector sees its settings.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class OutgoingReferral:
+    """One referral, as a connector needs it to hand it to the agency."""
+
+    referral_id: int
+    reference: str  # human-facing, e.g. "R-1405-0000123-1"; put it where replies can quote it
+    tracking_code: str
+    idempotency_key: str  # stable for the referral's whole life: send it on every attempt
+    agreement_id: str
+    fields: dict[str, Any]  # the agreement's field mapping applied to the request
+    request: dict[str, Any]  # the whole normalised shared-schema request document
+    deadlines: dict[str, datetime] = field(default_factory=dict)  # "view"/"act"/"result" → UTC
+    attempt: int = 1
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the agency gave back for a push: at least its own id for the case."""
+
+    referral_id: int
+    external_id: str
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+class UpdateKind(StrEnum):
+    STATUS = "status"  # the agency reports a status (and maybe a result text)
+    BOUNCE = "bounce"  # the referral never reached the agency (e.g. a mail bounce)
+    UNMATCHED = "unmatched"  # something arrived that matches no referral: kept for triage
+
+
+@dataclass(frozen=True)
+class AgencyUpdate:
+    """One thing the agency said about one referral."""
+
+    update_id: str  # unique per agreement: the same update seen twice is applied once
+    kind: UpdateKind = UpdateKind.STATUS
+    external_id: str | None = None  # the agency's id, as in the Receipt
+    referral_reference: str | None = None  # or the hub's reference, when that is what came back
+    status: str | None = None  # the agency's own status code, untouched
+    result: str | None = None  # the agency's answer to the citizen, when it has one
+    occurred_at: datetime | None = None
+    note: str | None = None  # why an update is unmatched / a bounce's reason
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Health:
+    ok: bool
+    detail: str
+    problems: tuple[str, ...] = ()  # each a sentence naming what does not match
+
+
+@dataclass(frozen=True)
+class ConnectorContext:
+    """What a connector may know of the agreement it serves."""
+
+    agreement_id: str
+    mapping: Mapping[str, Any]  # target field path → source expression, as in the agreement
+    status_map: Mapping[str, str]  # agency status → hub state name
+    config_dir: Path  # the agreements' config root (e.g. for config/wsdl/…)
+    cache_dir: Path  # a writable directory for caches (WSDL documents …)
+
+
+class Connector(ABC):
+    """Base class of every connector type."""
+
+    kind: ClassVar[str]
+    settings_schema: ClassVar[dict[str, Any]]
+
+    def __init__(self, settings: Mapping[str, Any], context: ConnectorContext) -> None:
+        self.settings = settings
+        self.context = context
+
+    @abstractmethod
+    def push(self, referral: OutgoingReferral) -> Receipt: ...
+
+    @abstractmethod
+    def poll(self, receipts: Sequence[Receipt]) -> list[AgencyUpdate]: ...
+
+    @abstractmethod
+    def check(self) -> Health: ...
+
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
+        """Release sockets and clients; called when the agreement is reloaded."""

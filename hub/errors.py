@@ -1,0 +1,104 @@
+"""The hub's exception tree.
+
+Foreign exceptions (zeep, httpx, smtplib, imaplib, SQLAlchemy, jsonschema …) are translated at the
+edge where they enter, with ``raise Mapped(...) from exc``; inside, code only sees these::
+
+    HubError
+    ├── ValidationFailed        bad input: a list of FieldError (JSON path + problem, en + fa)
+    ├── AgreementError          an agreement file is invalid: a list of AgreementProblem
+    ├── PluginError             a plugin could not be loaded, or registered a duplicate kind
+    ├── IllegalTransition       a referral state change the lifecycle does not allow
+    ├── NotFound                a request, referral or agreement that does not exist
+    └── ConnectorError          an agency system failed; ``permanent`` decides retry vs dead letter
+        ├── ConnectorTimeout        transient: the agency did not answer in time
+        └── ConnectorRefused        permanent: the agency refused the referral (4xx, client fault)
+
+The core decides whether to retry a failed delivery from ``ConnectorError.permanent`` alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class HubError(Exception):
+    """Base of every error the hub raises on purpose."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one field of an input document."""
+
+    path: str  # JSON path such as "$.citizen.mobile"
+    message: str  # English
+    message_fa: str  # Persian
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message, "message_fa": self.message_fa}
+
+
+class ValidationFailed(HubError):
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{e.path}: {e.message}" for e in errors))
+
+
+@dataclass(frozen=True)
+class AgreementProblem:
+    """One problem in one agreement file, at one key path."""
+
+    file: str
+    key_path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.key_path}: {self.message}"
+
+
+class AgreementError(HubError):
+    def __init__(self, problems: list[AgreementProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class PluginError(HubError):
+    """A plugin failed to load or registered something twice."""
+
+
+class IllegalTransition(HubError):
+    def __init__(self, referral_id: int, from_state: str, to_state: str) -> None:
+        self.referral_id = referral_id
+        self.from_state = from_state
+        self.to_state = to_state
+        super().__init__(f"referral {referral_id}: {from_state} → {to_state} is not allowed")
+
+
+class NotFound(HubError):
+    """Something that was asked for does not exist."""
+
+
+@dataclass
+class ConnectorError(HubError):
+    """An agency system failed. ``permanent`` errors are never retried."""
+
+    message: str
+    permanent: bool = False
+    detail: dict[str, Any] = field(default_factory=dict)  # e.g. the raw response kept for the admin
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        kind = "permanent" if self.permanent else "transient"
+        return f"{self.message} ({kind})"
+
+
+class ConnectorTimeout(ConnectorError):
+    def __init__(self, message: str, detail: dict[str, Any] | None = None) -> None:
+        super().__init__(message, permanent=False, detail=detail or {})
+
+
+class ConnectorRefused(ConnectorError):
+    def __init__(self, message: str, detail: dict[str, Any] | None = None) -> None:
+        super().__init__(message, permanent=True, detail=detail or {})

@@ -1,0 +1,4 @@
+"""Sandbox agency systems: real servers on loopback that behave like agencies' own software.
+
+Used by the tests, the demo and the benchmarks; never by production.
+"""

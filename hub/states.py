@@ -1,0 +1,100 @@
+"""Referral states and the transitions the lifecycle allows between them.
+
+A referral is one request sent to one agency. Its life::
+
+    pending → delivering → delivered → viewed → in_progress → forwarded → resolved → closed
+                 │  ↑                    (any open state may jump ahead: the agency's system
+                 │  └ (transient error:    reports what it reports; it never goes backwards)
+                 │     back to pending)
+                 └→ delivery_failed  (permanent error or retries exhausted; resend → pending)
+    any open state after delivery → returned (not our competence) → rerouted (closed for good)
+    resolved → in_progress again when the citizen reopens it
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ReferralState(StrEnum):
+    PENDING = "pending"
+    DELIVERING = "delivering"
+    DELIVERED = "delivered"
+    VIEWED = "viewed"
+    IN_PROGRESS = "in_progress"
+    FORWARDED = "forwarded"
+    RESOLVED = "resolved"
+    RETURNED = "returned"
+    REROUTED = "rerouted"
+    DELIVERY_FAILED = "delivery_failed"
+    CLOSED = "closed"
+
+    @property
+    def label_fa(self) -> str:
+        return _LABELS_FA[self]
+
+
+_LABELS_FA = {
+    ReferralState.PENDING: "در صف ارسال",
+    ReferralState.DELIVERING: "در حال ارسال",
+    ReferralState.DELIVERED: "تحویل شده به دستگاه",
+    ReferralState.VIEWED: "رؤیت شده",
+    ReferralState.IN_PROGRESS: "در حال رسیدگی",
+    ReferralState.FORWARDED: "ارجاع داخلی",
+    ReferralState.RESOLVED: "پاسخ داده شده",
+    ReferralState.RETURNED: "عودت شده",
+    ReferralState.REROUTED: "ارجاع مجدد",
+    ReferralState.DELIVERY_FAILED: "ارسال ناموفق",
+    ReferralState.CLOSED: "مختومه",
+}
+
+S = ReferralState
+
+# States the agency's own progress can move a referral through, in order; an update may skip
+# ahead but never move back.
+AGENCY_PROGRESS: tuple[ReferralState, ...] = (
+    S.DELIVERED,
+    S.VIEWED,
+    S.IN_PROGRESS,
+    S.FORWARDED,
+    S.RESOLVED,
+)
+
+# States in which the agency is still expected to act, and so is polled.
+POLLED: frozenset[ReferralState] = frozenset({S.DELIVERED, S.VIEWED, S.IN_PROGRESS, S.FORWARDED})
+
+# States a referral never leaves on its own.
+FINAL: frozenset[ReferralState] = frozenset({S.CLOSED, S.REROUTED})
+
+
+def _progress_moves() -> set[tuple[ReferralState, ReferralState]]:
+    moves = set()
+    for i, earlier in enumerate(AGENCY_PROGRESS):
+        for later in AGENCY_PROGRESS[i + 1 :]:
+            moves.add((earlier, later))
+        if earlier is not S.RESOLVED:
+            moves.add((earlier, S.RETURNED))
+    return moves
+
+
+ALLOWED: frozenset[tuple[ReferralState, ReferralState]] = frozenset(
+    {
+        (S.PENDING, S.DELIVERING),
+        (S.DELIVERING, S.DELIVERING),  # a lease that ran out (worker died) is claimed again
+        (S.DELIVERING, S.PENDING),  # transient failure: wait for the next attempt
+        (S.DELIVERING, S.DELIVERED),
+        (S.DELIVERING, S.DELIVERY_FAILED),
+        (S.DELIVERY_FAILED, S.PENDING),  # resend
+        (S.DELIVERY_FAILED, S.DELIVERED),  # a late receipt: the agency did get it after all
+        (S.RETURNED, S.REROUTED),
+        (S.RETURNED, S.CLOSED),
+        (S.RESOLVED, S.CLOSED),
+        (S.RESOLVED, S.IN_PROGRESS),  # reopened by the citizen
+        (S.DELIVERY_FAILED, S.CLOSED),
+        *_progress_moves(),
+    }
+)
+
+
+def is_allowed(from_state: ReferralState, to_state: ReferralState) -> bool:
+    return (from_state, to_state) in ALLOWED
