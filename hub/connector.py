@@ -8,6 +8,8 @@ JSON Schema for its ``settings`` block, and three operations:
 - ``poll(receipts) -> list[AgencyUpdate]``: ask the agency what happened to these referrals;
 - ``check() -> Health``: is the agency reachable, and does it accept what the agreement maps?
 
+and optionally ``acknowledge(updates)``, called once the core has stored what ``poll`` returned.
+
 The core creates one instance per agreement version per process and reuses it. Errors leave a
 connector only as :class:`hub.errors.ConnectorError` (``permanent`` or not); the core maps the
 agency's own status codes to hub states with the agreement's ``status_map``, so connectors return
@@ -109,6 +111,13 @@ class Connector(ABC):
 
     @abstractmethod
     def check(self) -> Health: ...
+
+    def acknowledge(self, updates: Sequence[AgencyUpdate]) -> None:  # noqa: B027 - optional
+        """Called after these updates from ``poll`` were stored durably by the core.
+
+        A connector whose source must not lose messages (a mailbox) flags or moves them here, and
+        only here: nothing may be deleted before the hub has stored it.
+        """
 
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release sockets and clients; called when the agreement is reloaded."""
