@@ -1,0 +1,129 @@
+"""Faults the REST sandbox can be told to show, and the ASGI middleware that shows them.
+
+Tests and the demo switch a fault on (``POST /_control/faults`` or ``app.faults.set(...)``) for the
+next ``count`` requests, or until it is switched off; ``/_control/*`` itself is never faulted, so a
+fault can always be undone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+from enum import StrEnum
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CONTROL_PREFIX = "/_control"
+GARBAGE_PAGE = b"<html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>"
+
+
+class FaultMode(StrEnum):
+    NONE = "none"
+    ERROR500 = "error500"  # an internal server error
+    REJECT400 = "reject400"  # the agency refuses the request as malformed
+    SLOW = "slow"  # answers, but only after delay_seconds
+    GARBAGE = "garbage"  # 200 OK with an HTML page instead of JSON
+    DROP = "drop"  # closes the connection without a complete answer
+
+
+@dataclass(frozen=True)
+class Fault:
+    mode: FaultMode = FaultMode.NONE
+    count: int | None = None  # how many more requests it applies to; None = until switched off
+    delay_seconds: float = 1.0
+
+
+class FaultSwitch:
+    """The fault in force, thread-safe: the control API writes it, every request takes from it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fault = Fault()
+
+    def set(
+        self, mode: FaultMode | str, count: int | None = None, delay_seconds: float = 1.0
+    ) -> None:
+        with self._lock:
+            self._fault = Fault(FaultMode(mode), count, delay_seconds)
+
+    def reset(self) -> None:
+        self.set(FaultMode.NONE)
+
+    def current(self) -> Fault:
+        with self._lock:
+            return self._fault
+
+    def take(self) -> Fault:
+        """The fault this request gets; uses up one of its count."""
+        with self._lock:
+            fault = self._fault
+            if fault.mode is FaultMode.NONE or fault.count is None:
+                return fault
+            left = fault.count - 1
+            self._fault = Fault(fault.mode, left, fault.delay_seconds) if left > 0 else Fault()
+            return fault
+
+
+class FaultMiddleware:
+    """Pure ASGI middleware, so it can also misbehave below HTTP (a dropped connection)."""
+
+    def __init__(self, app: ASGIApp, faults: FaultSwitch) -> None:
+        self.app = app
+        self.faults = faults
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        fault = self.faults.take()
+        if fault.mode is FaultMode.SLOW:
+            receive = await _sleep_unless_client_leaves(receive, fault.delay_seconds)
+            if receive is None:
+                return
+        elif fault.mode is FaultMode.ERROR500:
+            await _answer(send, 500, b'{"error": "internal server error"}', b"application/json")
+            return
+        elif fault.mode is FaultMode.REJECT400:
+            await _answer(send, 400, b'{"error": "bad request"}', b"application/json")
+            return
+        elif fault.mode is FaultMode.GARBAGE:
+            await _answer(send, 200, GARBAGE_PAGE, b"text/html")
+            return
+        elif fault.mode is FaultMode.DROP:
+            # Headers promise a body that never comes; returning early makes uvicorn close the
+            # socket, which is what a crashing proxy or a killed worker looks like to the hub.
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            return
+        await self.app(scope, receive, send)
+
+
+async def _answer(send: Send, status: int, body: bytes, content_type: bytes) -> None:
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _sleep_unless_client_leaves(receive: Receive, seconds: float) -> Receive | None:
+    """Wait ``seconds``; None if the client hung up meanwhile (a timed-out hub), else a receive
+    that replays the request body read while waiting.
+
+    Without this, a slow fault would keep the server busy long after the client gave up, and
+    stopping the sandbox would wait for every abandoned sleep.
+    """
+    read: list[Message] = []
+
+    async def until_disconnect() -> None:
+        while (message := await receive())["type"] != "http.disconnect":
+            read.append(message)
+
+    watcher = asyncio.ensure_future(until_disconnect())
+    done, _ = await asyncio.wait({watcher}, timeout=seconds)
+    if watcher in done:
+        return None
+    watcher.cancel()
+
+    async def replay() -> Message:
+        return read.pop(0) if read else await receive()
+
+    return replay
