@@ -112,10 +112,8 @@ def normalize_mobile(text: str) -> str:
 
 def national_id_check_digit(first_nine: str) -> int:
     """The check digit of a کد ملی from its first nine digits (weights 10 down to 2, mod 11)."""
-    remainder = (
-        sum(int(digit) * weight for digit, weight in zip(first_nine, range(10, 1, -1), strict=True))
-        % 11
-    )
+    weights = range(10, 1, -1)
+    remainder = sum(int(d) * w for d, w in zip(first_nine, weights, strict=True)) % 11
     return remainder if remainder < 2 else 11 - remainder
 
 
