@@ -1,0 +1,128 @@
+"""The REST connector: pushes referrals to an agency's JSON API and polls it for progress.
+
+Everything about the agency's API — paths, credentials, where ids and statuses sit in its JSON —
+comes from the agreement's settings (``settings.schema.json``), so onboarding another REST agency
+is a YAML file, not code. One HTTP client per connector, reused for every call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+import jmespath
+
+from connectors.rest.errors import (
+    json_of,
+    raise_for_answer,
+    translated_transport_errors,
+    unreadable_answer,
+)
+from connectors.rest.settings import SETTINGS_SCHEMA, RestSettings
+from connectors.rest.updates import Expressions, MissingField, read_update
+from hub.connector import (
+    AgencyUpdate,
+    Connector,
+    ConnectorContext,
+    Health,
+    OutgoingReferral,
+    Receipt,
+)
+from hub.errors import ConnectorError
+from hub.http import make_client
+
+# Without a health endpoint any answer from base_url proves it is reachable, except these.
+UNHEALTHY_ROOT_STATUSES = frozenset({401, 403, 407, 408, 429})
+
+
+class RestConnector(Connector):
+    kind: ClassVar[str] = "rest"
+    settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
+
+    def __init__(self, settings: Mapping[str, Any], context: ConnectorContext) -> None:
+        super().__init__(settings, context)
+        self.rest = RestSettings.from_mapping(settings)
+        self._push_external_id = jmespath.compile(self.rest.push.external_id)
+        self._expressions = Expressions.compile(self.rest.poll)
+        headers, auth = self.rest.credentials()
+        self._client = make_client(
+            timeout=httpx.Timeout(self.rest.timeout_seconds),
+            headers={"Accept": "application/json", **self.rest.headers, **headers},
+            auth=auth,
+            base_url=self.rest.base_url,
+        )
+
+    def push(self, referral: OutgoingReferral) -> Receipt:
+        push = self.rest.push
+        response = self._call(
+            push.method,
+            push.path,
+            json=referral.fields,
+            headers={push.idempotency_header: referral.idempotency_key},
+        )
+        body = json_of(response)
+        external_id = self._push_external_id.search(body)
+        if external_id is None or external_id == "":
+            raise unreadable_answer(response, f"the case id ({push.external_id})")
+        raw = body if isinstance(body, Mapping) else {"body": body}
+        return Receipt(referral.referral_id, str(external_id), raw)
+
+    def poll(self, receipts: Sequence[Receipt]) -> list[AgencyUpdate]:
+        ids = [receipt.external_id for receipt in receipts]
+        batch_path, size = self.rest.poll.batch_path, self.rest.poll.batch_size
+        if batch_path is None:
+            return [update for external_id in ids for update in self._poll_one(external_id)]
+        chunks = (ids[at : at + size] for at in range(0, len(ids), size))
+        return [update for chunk in chunks for update in self._poll_batch(batch_path, chunk)]
+
+    def check(self) -> Health:
+        path = self.rest.check_path or ""
+        started = time.perf_counter()
+        try:
+            with translated_transport_errors("GET", self._url(path)):
+                response = self._client.get(path)
+            if self.rest.check_path or response.status_code in UNHEALTHY_ROOT_STATUSES:
+                raise_for_answer(response)
+        except ConnectorError as exc:
+            return Health(ok=False, detail=str(exc), problems=(exc.message,))
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        return Health(
+            ok=True,
+            detail=f"GET {response.request.url} answered HTTP {response.status_code} "
+            f"in {elapsed_ms:.0f} ms",
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _poll_one(self, external_id: str) -> list[AgencyUpdate]:
+        path = self.rest.poll.path.replace("{external_id}", quote(external_id, safe=""))
+        response = self._call("GET", path)
+        return [self._read(response, json_of(response))]
+
+    def _poll_batch(self, batch_path: str, ids: list[str]) -> list[AgencyUpdate]:
+        poll = self.rest.poll
+        response = self._call("POST", batch_path, json={poll.batch_ids_field: ids})
+        cases = self._expressions.items.search(json_of(response))
+        if not isinstance(cases, list):
+            raise unreadable_answer(response, f"a list of cases ({poll.items})")
+        return [self._read(response, case) for case in cases]
+
+    def _read(self, response: httpx.Response, case: Any) -> AgencyUpdate:
+        try:
+            return read_update(case, self._expressions)
+        except MissingField as exc:
+            raise unreadable_answer(response, str(exc)) from exc
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        with translated_transport_errors(method, self._url(path)):
+            response = self._client.request(method, path, **kwargs)
+        raise_for_answer(response)
+        return response
+
+    def _url(self, path: str) -> str:
+        # As httpx merges them: the path goes under base_url, even with a leading slash.
+        return str(self._client.base_url).rstrip("/") + "/" + path.lstrip("/")

@@ -1,0 +1,15 @@
+"""The REST connector's plugin module, found through the ``samad_hub`` entry point ``rest``.
+
+Built in, but loaded exactly as a third-party connector package would be.
+"""
+
+from __future__ import annotations
+
+from connectors.rest.connector import RestConnector
+from hub.hookspecs import hookimpl
+from hub.plugins import ConnectorRegistry
+
+
+@hookimpl
+def hub_register_connectors(registry: ConnectorRegistry) -> None:
+    registry.add(RestConnector)
