@@ -1,0 +1,74 @@
+"""Replies delivered by the hub's own mail server into a local Maildir.
+
+A reply is "unprocessed" until :meth:`MaildirReplies.acknowledge` marks it seen (Maildir flag
+``S``) or moves it into the processed folder — which happens only after the core stored it.
+"""
+
+from __future__ import annotations
+
+import mailbox
+from collections.abc import Iterable
+from pathlib import Path
+
+from connectors.email.mail import StoredMail
+from connectors.email.settings import MaildirSource
+from hub.errors import ConnectorError
+
+SEEN = "S"
+
+
+class MaildirReplies:
+    def __init__(self, source: MaildirSource, batch_size: int = 200) -> None:
+        self._source = source
+        self._batch_size = batch_size
+
+    def fetch(self) -> list[StoredMail]:
+        try:
+            box = self._open()
+            mails = []
+            for key in sorted(box.iterkeys()):
+                if SEEN in box.get_message(key).get_flags():
+                    continue
+                mails.append(StoredMail(key=key, raw=box.get_bytes(key)))
+                if len(mails) >= self._batch_size:
+                    break
+            return mails
+        except OSError as exc:
+            raise ConnectorError(f"cannot read the Maildir {self._source.path}: {exc}") from exc
+
+    def acknowledge(self, keys: Iterable[str]) -> None:
+        try:
+            box = self._open()
+            folder = self._processed_folder(box)
+            for key in keys:
+                if key not in box:
+                    continue  # already moved by an earlier acknowledge
+                message = box.get_message(key)
+                message.set_subdir("cur")
+                message.add_flag(SEEN)
+                if folder is None:
+                    box[key] = message
+                else:
+                    folder.add(message)  # copied first, then removed: never lost in between
+                    box.remove(key)
+        except OSError as exc:
+            raise ConnectorError(f"cannot update the Maildir {self._source.path}: {exc}") from exc
+
+    def check(self) -> str:
+        box = self._open()
+        return f"Maildir {self._source.path}: {len(box)} message(s)"
+
+    def close(self) -> None:
+        """Nothing stays open between polls."""
+
+    def _open(self) -> mailbox.Maildir:
+        path = Path(self._source.path)
+        return mailbox.Maildir(path, factory=None, create=True)
+
+    def _processed_folder(self, box: mailbox.Maildir) -> mailbox.Maildir | None:
+        name = self._source.processed_folder
+        if not name:
+            return None
+        if name in box.list_folders():
+            return box.get_folder(name)
+        return box.add_folder(name)
