@@ -1,0 +1,78 @@
+"""Building operation input from dotted paths, and reading answers with JMESPath.
+
+zeep returns objects; ``zeep.helpers.serialize_object`` turns them into dicts and lists, which
+the agreement's JMESPath expressions then read. Copies kept in receipts and updates are made
+JSON-safe (datetimes as ISO 8601, decimals as strings) because the core stores them.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import jmespath
+from jmespath.parser import ParsedResult
+from zeep.helpers import serialize_object
+
+
+def with_value(fields: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A deep copy of ``fields`` with ``value`` set at the dotted ``path``."""
+    result = copy.deepcopy(dict(fields))
+    *parents, leaf = path.split(".")
+    node = result
+    for name in parents:
+        node = node.setdefault(name, {})
+    node[leaf] = value
+    return result
+
+
+def nested(path: str, value: Any) -> dict[str, Any]:
+    """``nested("CaseNumbers.CaseNumber", [...])`` → ``{"CaseNumbers": {"CaseNumber": [...]}}``."""
+    return with_value({}, path, value)
+
+
+@functools.lru_cache(maxsize=256)
+def compiled(expression: str) -> ParsedResult:
+    return jmespath.compile(expression)
+
+
+def read(expression: str, data: Any) -> Any:
+    return compiled(expression).search(data)
+
+
+def plain(answer: Any) -> Any:
+    """A zeep answer as JSON-safe dicts, lists and scalars."""
+    return jsonable(serialize_object(answer, dict))
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return value
+
+
+def as_mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {"answer": value}
+
+
+def as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,156 @@
+"""``SoapConnector``: push referrals into, and poll them from, an agency's SOAP service.
+
+Everything agency-specific comes from the agreement's settings (``settings.schema.json``); the
+parsed zeep client is shared per process (``clients.py``); every foreign error leaves as a
+``ConnectorError`` (``faults.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any, ClassVar
+
+from connectors.soap import answers, clients, wsdl_check
+from connectors.soap.clients import SoapClient
+from connectors.soap.faults import agency_errors
+from hub.connector import AgencyUpdate, Connector, Health, OutgoingReferral, Receipt
+from hub.errors import ConnectorError, ConnectorRefused
+
+log = logging.getLogger(__name__)
+
+SETTINGS_SCHEMA = json.loads(Path(__file__).with_name("settings.schema.json").read_text())
+DEFAULT_BATCH_SIZE = 50
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class SoapConnector(Connector):
+    kind: ClassVar[str] = "soap"
+    settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
+
+    @property
+    def client(self) -> SoapClient:
+        with agency_errors("loading the WSDL"):
+            return clients.cached_client(self.settings, self.context)
+
+    def push(self, referral: OutgoingReferral) -> Receipt:
+        operation = self.settings["operations"]["push"]
+        payload, headers = self._push_input(referral)
+        data = answers.plain(self._call(operation, payload, headers))
+        expression = self.settings["push"]["external_id"]
+        external_id = answers.read(expression, data)
+        if external_id in (None, ""):
+            raise ConnectorRefused(
+                f"the agency's answer to {operation} has no case id at {expression!r}",
+                {"answer": answers.as_mapping(data)},
+            )
+        return Receipt(referral.referral_id, str(external_id), answers.as_mapping(data))
+
+    def poll(self, receipts: Sequence[Receipt]) -> list[AgencyUpdate]:
+        external_ids = [receipt.external_id for receipt in receipts]
+        if self.settings["operations"].get("poll_batch") and "batch_field" in self.settings["poll"]:
+            return self._poll_in_batches(external_ids)
+        return self._poll_one_by_one(external_ids)
+
+    def check(self) -> Health:
+        try:
+            with agency_errors("loading the WSDL"):
+                client = clients.fresh_client(self.settings, self.context)
+        except ConnectorError as exc:
+            where = clients.wsdl_location(self.settings, self.context)
+            return Health(False, f"the WSDL at {where} could not be used", (f"{exc.message}.",))
+        problems = wsdl_check.problems(client, self.settings, self.context.mapping)
+        offered = ", ".join(sorted(client.binding.all()))
+        if problems:
+            return Health(False, f"{len(problems)} mismatch(es) with the WSDL", tuple(problems))
+        return Health(True, f"the WSDL offers {offered}; the mapping matches it")
+
+    def close(self) -> None:
+        """Nothing per instance: the parsed client is shared by the process on purpose."""
+
+    def _push_input(self, referral: OutgoingReferral) -> tuple[dict[str, Any], dict[str, str]]:
+        payload = dict(referral.fields)
+        if reference_field := self.settings.get("reference_field"):
+            payload = answers.with_value(payload, reference_field, referral.reference)
+        idempotency = self.settings.get("idempotency", {})
+        if "field" in idempotency:
+            payload = answers.with_value(payload, idempotency["field"], referral.idempotency_key)
+        headers = (
+            {idempotency["header"]: referral.idempotency_key} if "header" in idempotency else {}
+        )
+        return payload, headers
+
+    def _call(self, operation: str, payload: Mapping[str, Any], headers: dict[str, str]) -> Any:
+        client = self.client
+        if operation not in client.binding.all():
+            raise ConnectorRefused(f"the agency's WSDL has no operation {operation!r}")
+        extra_headers = (
+            client.zeep.settings(extra_http_headers=headers) if headers else nullcontext()
+        )
+        with agency_errors(operation), extra_headers:
+            return getattr(client.service, operation)(**payload)
+
+    def _poll_in_batches(self, external_ids: Sequence[str]) -> list[AgencyUpdate]:
+        poll = self.settings["poll"]
+        operation = self.settings["operations"]["poll_batch"]
+        updates = []
+        for chunk in _chunks(external_ids, int(poll.get("batch_size", DEFAULT_BATCH_SIZE))):
+            data = answers.plain(
+                self._call(operation, answers.nested(poll["batch_field"], list(chunk)), {})
+            )
+            items = answers.read(poll.get("items", "@"), data) or []
+            updates += [
+                self._update(item) for item in (items if isinstance(items, list) else [items])
+            ]
+        return updates
+
+    def _poll_one_by_one(self, external_ids: Sequence[str]) -> list[AgencyUpdate]:
+        """A case the agency refuses to report on is skipped, so one bad id cannot stop polling
+        for every other referral; transient failures stop the sweep, to be retried whole."""
+        operation = self.settings["operations"]["poll"]
+        updates, refused = [], []
+        for external_id in external_ids:
+            try:
+                answer = self._call(
+                    operation, {self.settings["poll"]["case_field"]: external_id}, {}
+                )
+            except ConnectorError as exc:
+                if not exc.permanent:
+                    raise
+                log.warning(
+                    "%s: %s refused case %s: %s",
+                    self.context.agreement_id,
+                    operation,
+                    external_id,
+                    exc,
+                )
+                refused.append(exc)
+                continue
+            updates.append(self._update(answers.plain(answer), external_id))
+        if refused and not updates:
+            raise refused[0]
+        return updates
+
+    def _update(self, item: Any, asked_for: str | None = None) -> AgencyUpdate:
+        poll = self.settings["poll"]
+        external_id = answers.read(poll["external_id"], item) or asked_for
+        status = answers.read(poll["status"], item)
+        changed_at = answers.read(poll["changed_at"], item) if "changed_at" in poll else None
+        result = answers.read(poll["result"], item) if "result" in poll else None
+        # Stable per (case, status, time): the same report polled twice is applied once.
+        update_id = f"{external_id}|{status}|{changed_at or ''}"
+        return AgencyUpdate(
+            update_id=update_id,
+            external_id=None if external_id is None else str(external_id),
+            status=None if status is None else str(status),
+            result=None if result in (None, "") else str(result),
+            occurred_at=answers.as_datetime(changed_at),
+            raw=answers.as_mapping(item),
+        )

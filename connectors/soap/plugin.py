@@ -1,0 +1,12 @@
+"""The soap connector's plugin: registered by entry point, as a third-party connector would be."""
+
+from __future__ import annotations
+
+from connectors.soap.connector import SoapConnector
+from hub.hookspecs import hookimpl
+from hub.plugins import ConnectorRegistry
+
+
+@hookimpl
+def hub_register_connectors(registry: ConnectorRegistry) -> None:
+    registry.add(SoapConnector)

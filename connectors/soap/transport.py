@@ -1,0 +1,129 @@
+"""zeep's HTTP, carried by the hub's own httpx client and guarded against hostile answers.
+
+zeep only needs ``load`` (WSDL/XSD documents), ``post_xml``/``post`` and ``get`` from a
+transport, and reads ``status_code``, ``headers`` and ``content`` from what they return — an
+``httpx.Response`` has all three, so every SOAP call goes through ``hub.http.make_client`` with
+its timeouts like the rest of the hub.
+
+Answers are read as a stream and refused past ``max_bytes`` (after content decoding, so a gzip
+bomb is caught too). An HTML page where an envelope was expected is refused here with the page
+kept for the admin; XML-level attacks (DTDs, entities) are refused by zeep's parser settings.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+from lxml import etree
+from zeep.cache import Base as CacheBase
+from zeep.utils import get_media_type
+from zeep.wsdl.utils import etree_to_string
+
+from hub.errors import ConnectorError
+
+DETAIL_CHARS = 2000
+_DROPPED_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
+
+
+class ResponseTooLarge(ConnectorError):
+    def __init__(self, url: str, limit: int) -> None:
+        super().__init__(
+            f"the agency's answer from {url} is larger than {limit} bytes and was refused",
+            permanent=True,
+            detail={"url": url, "max_response_bytes": limit},
+        )
+
+
+def kept_body(content: bytes) -> str:
+    """The start of a body, as text, for an admin to read in an error's detail."""
+    return content[:DETAIL_CHARS].decode("utf-8", errors="replace")
+
+
+class HttpxTransport:
+    def __init__(
+        self,
+        http: httpx.Client,
+        operation_timeout: float,
+        load_timeout: float,
+        max_bytes: int,
+        cache: CacheBase | None = None,
+    ) -> None:
+        self.http = http
+        self.operation_timeout = operation_timeout
+        self.load_timeout = load_timeout
+        self.max_bytes = max_bytes
+        self.cache = cache
+
+    def load(self, url: str) -> bytes:
+        """A WSDL or XSD document: from the disk cache, the network or a local file."""
+        if not url:
+            raise ValueError("No url given to load")
+        if urlparse(url).scheme not in ("http", "https"):
+            with open(os.path.expanduser(url.removeprefix("file://")), "rb") as document:
+                return document.read()
+        if self.cache is not None:
+            cached = self.cache.get(url)
+            if cached:
+                return bytes(cached)
+        response = self._send("GET", url, self.load_timeout)
+        response.raise_for_status()
+        if self.cache is not None:
+            self.cache.add(url, response.content)
+        return response.content
+
+    def post_xml(self, address: str, envelope: etree._Element, headers: dict[str, str]) -> Any:
+        return self.post(address, etree_to_string(envelope), headers)
+
+    def post(self, address: str, message: bytes, headers: dict[str, str]) -> httpx.Response:
+        response = self._send(
+            "POST", address, self.operation_timeout, content=message, headers=headers
+        )
+        _refuse_html(address, response)
+        return response
+
+    def get(self, address: str, params: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+        return self._send("GET", address, self.operation_timeout, params=params, headers=headers)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _send(self, method: str, url: str, timeout: float, **kwargs: Any) -> httpx.Response:
+        request = self.http.build_request(method, url, timeout=timeout, **kwargs)
+        response = self.http.send(request, stream=True)
+        try:
+            body = self._read_capped(url, response)
+        finally:
+            response.close()
+        headers = [(k, v) for k, v in response.headers.multi_items() if k not in _DROPPED_HEADERS]
+        return httpx.Response(response.status_code, headers=headers, content=body, request=request)
+
+    def _read_capped(self, url: str, response: httpx.Response) -> bytes:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise ResponseTooLarge(url, self.max_bytes)
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > self.max_bytes:
+                raise ResponseTooLarge(url, self.max_bytes)
+        return bytes(body)
+
+
+def _refuse_html(url: str, response: httpx.Response) -> None:
+    media_type = get_media_type(response.headers.get("content-type", "text/xml"))
+    if media_type not in ("text/html", "application/xhtml+xml"):
+        return
+    status = response.status_code
+    raise ConnectorError(
+        f"the agency answered HTTP {status} with an HTML page instead of a SOAP envelope",
+        permanent=400 <= status < 500 and status not in (408, 429),
+        detail={
+            "url": url,
+            "status_code": status,
+            "content_type": response.headers.get("content-type"),
+            "body": kept_body(response.content),
+        },
+    )
