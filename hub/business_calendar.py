@@ -1,0 +1,31 @@
+"""The front door to business calendars: load one by name, then do arithmetic in working time.
+
+::
+
+    calendar = load_calendar("iran", "config")
+    due = calendar.add_working_days(received_at, 3)           # UTC in, UTC out
+    late_by = calendar.working_time_between(due, resolved_at)  # a timedelta of working time
+    calendar.plan(day).holidays                                # why a day is (not) worked
+
+The exact definitions of working hours and working days are in
+:mod:`hub.calendars.working_time`; the calendar file format in :mod:`hub.calendars.calendar_file`.
+"""
+
+from __future__ import annotations
+
+from hub.calendars.calendar_file import CalendarFileError, CalendarProblem, Closure
+from hub.calendars.days import DayPlan
+from hub.calendars.loader import BUILT_IN, load_calendar
+from hub.calendars.official_holidays import Holiday
+from hub.calendars.working_time import BusinessCalendar
+
+__all__ = [
+    "BUILT_IN",
+    "BusinessCalendar",
+    "CalendarFileError",
+    "CalendarProblem",
+    "Closure",
+    "DayPlan",
+    "Holiday",
+    "load_calendar",
+]
