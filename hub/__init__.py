@@ -1,3 +1,3 @@
-"""samad-hub: the integration hub between the Samad citizen-request centre and executive agencies."""
+"""samad-hub: the hub between the Samad citizen-request centre and executive agencies."""
 
 __version__ = "0.1.0"

@@ -41,7 +41,9 @@ class ConnectorRegistry:
             return self._types[kind]
         except KeyError:
             known = ", ".join(sorted(self._types)) or "none"
-            raise PluginError(f"no connector of type {kind!r} is installed (known: {known})") from None
+            raise PluginError(
+                f"no connector of type {kind!r} is installed (known: {known})"
+            ) from None
 
     def kinds(self) -> list[str]:
         return sorted(self._types)

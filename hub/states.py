@@ -4,8 +4,8 @@ A referral is one request sent to one agency. Its life::
 
     pending → delivering → delivered → viewed → in_progress → forwarded → resolved → closed
                  │  ↑                    (any open state may jump ahead: the agency's system
-                 │  └ (transient error:    reports what it reports; it never goes backwards)
-                 │     back to pending)
+                 │  └ (transient error, or reports what it reports; it never goes backwards)
+                 │     its worker died: back to pending)
                  └→ delivery_failed  (permanent error or retries exhausted; resend → pending)
     any open state after delivery → returned (not our competence) → rerouted (closed for good)
     resolved → in_progress again when the citizen reopens it
@@ -50,6 +50,13 @@ _LABELS_FA = {
 
 S = ReferralState
 
+
+class RequestStatus(StrEnum):
+    REFERRED = "referred"  # has at least one referral
+    TRIAGE = "triage"  # no agreement matched, or every agency returned it: an operator decides
+    DUPLICATE = "duplicate"  # the same citizen already asked the same: linked, not referred twice
+
+
 # States the agency's own progress can move a referral through, in order; an update may skip
 # ahead but never move back.
 AGENCY_PROGRESS: tuple[ReferralState, ...] = (
@@ -80,8 +87,7 @@ def _progress_moves() -> set[tuple[ReferralState, ReferralState]]:
 ALLOWED: frozenset[tuple[ReferralState, ReferralState]] = frozenset(
     {
         (S.PENDING, S.DELIVERING),
-        (S.DELIVERING, S.DELIVERING),  # a lease that ran out (worker died) is claimed again
-        (S.DELIVERING, S.PENDING),  # transient failure: wait for the next attempt
+        (S.DELIVERING, S.PENDING),  # transient failure, or its worker died: try again later
         (S.DELIVERING, S.DELIVERED),
         (S.DELIVERING, S.DELIVERY_FAILED),
         (S.DELIVERY_FAILED, S.PENDING),  # resend
@@ -91,6 +97,7 @@ ALLOWED: frozenset[tuple[ReferralState, ReferralState]] = frozenset(
         (S.RESOLVED, S.CLOSED),
         (S.RESOLVED, S.IN_PROGRESS),  # reopened by the citizen
         (S.DELIVERY_FAILED, S.CLOSED),
+        (S.DELIVERED, S.DELIVERY_FAILED),  # a bounce: it never reached anyone after all
         *_progress_moves(),
     }
 )

@@ -1,0 +1,23 @@
+"""Dependencies shared by the routes, as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.orm import Session
+
+from hub.agreements.registry import AgreementRegistry, get_registry
+from hub.db.session import session_scope
+from hub.settings import Settings, get_settings
+
+
+def _session() -> Iterator[Session]:
+    with session_scope() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(_session)]
+RegistryDep = Annotated[AgreementRegistry, Depends(get_registry)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -1,0 +1,64 @@
+"""How requests, referrals and events look in API answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.agreements.registry import AgreementRegistry
+from hub.db.models import Event, Referral, Request
+from hub.errors import NotFound
+from hub.states import ReferralState
+
+
+def agency_names(registry: AgreementRegistry, agreement_id: str) -> dict[str, str]:
+    try:
+        agreement = registry.get(agreement_id)
+    except NotFound:
+        return {"agency_fa": agreement_id, "agency_en": agreement_id}
+    return {"agency_fa": agreement.name_fa, "agency_en": agreement.name_en}
+
+
+def referral_view(referral: Referral, registry: AgreementRegistry) -> dict[str, Any]:
+    state = ReferralState(referral.state)
+    return {
+        "reference": referral.reference,
+        "agreement_id": referral.agreement_id,
+        "agreement_version": referral.agreement_version,
+        **agency_names(registry, referral.agreement_id),
+        "state": state.value,
+        "state_fa": state.label_fa,
+        "external_id": referral.external_id,
+        "attempts": referral.attempts,
+        "last_error": referral.last_error,
+        "result": referral.result,
+        "created_at": referral.created_at.isoformat(),
+        "delivered_at": referral.delivered_at.isoformat() if referral.delivered_at else None,
+        "resolved_at": referral.resolved_at.isoformat() if referral.resolved_at else None,
+    }
+
+
+def request_summary(request: Request) -> dict[str, Any]:
+    doc = request.document
+    return {
+        "tracking_code": request.tracking_code,
+        "status": request.status,
+        "channel": request.channel,
+        "type": request.type,
+        "category": request.category,
+        "county": request.county,
+        "subject": doc["subject"],
+        "received_at": request.received_at.isoformat(),
+        "triage_reason": request.triage_reason,
+    }
+
+
+def event_view(event: Event, references: dict[int, str]) -> dict[str, Any]:
+    return {
+        "at": event.created_at.isoformat(),
+        "kind": event.kind,
+        "referral": references.get(event.referral_id) if event.referral_id else None,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "actor": event.actor,
+        "data": event.data,
+    }

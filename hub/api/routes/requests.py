@@ -1,0 +1,125 @@
+"""Citizen requests: submit, look up by tracking code, list with filters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+from sqlalchemy import func, select
+
+from hub.api.deps import RegistryDep, SessionDep, SettingsDep
+from hub.api.presenters import event_view, referral_view, request_summary
+from hub.db.models import Event, Referral, Request
+from hub.errors import NotFound
+from hub.intake import submit_request
+from hub.request_schema import request_schema
+from hub.states import ReferralState, RequestStatus
+from hub.tasks import send_deliveries
+from hub.tracking import is_valid_tracking_code, normalize_tracking_code
+
+router = APIRouter(prefix="/v1/requests", tags=["requests"])
+
+_REQUEST_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": dict(request_schema())}},
+    }
+}
+
+
+@router.post("", status_code=201, openapi_extra=_REQUEST_BODY)
+def submit(
+    payload: Annotated[Any, Body()],
+    session: SessionDep,
+    registry: RegistryDep,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    """Register a citizen request; it is routed, and its referrals delivered in the background."""
+    result = submit_request(session, payload, registry, settings)
+    session.commit()
+    send_deliveries([r.id for r in result.referrals])
+    return {
+        **request_summary(result.request),
+        "duplicate_of": result.duplicate_of.tracking_code if result.duplicate_of else None,
+        "referrals": [referral_view(r, registry) for r in result.referrals],
+    }
+
+
+@router.get("/{tracking_code}")
+def lookup(tracking_code: str, session: SessionDep, registry: RegistryDep) -> dict[str, Any]:
+    """A request's state, every referral with its result, and its full history."""
+    if not is_valid_tracking_code(tracking_code):
+        raise NotFound("no request with that tracking code")
+    request = session.scalar(
+        select(Request).where(Request.tracking_code == normalize_tracking_code(tracking_code))
+    )
+    if request is None:
+        raise NotFound("no request with that tracking code")
+    referrals = session.scalars(
+        select(Referral).where(Referral.request_id == request.id).order_by(Referral.id)
+    ).all()
+    references = {r.id: r.reference for r in referrals}
+    events = session.scalars(
+        select(Event).where(Event.request_id == request.id).order_by(Event.id)
+    ).all()
+    duplicate_of = (
+        session.get_one(Request, request.duplicate_of_id).tracking_code
+        if request.duplicate_of_id
+        else None
+    )
+    results = [r.result for r in referrals if r.result and r.state == ReferralState.RESOLVED]
+    return {
+        **request_summary(request),
+        "duplicate_of": duplicate_of,
+        "result": results[-1] if results else None,
+        "referrals": [referral_view(r, registry) for r in referrals],
+        "history": [event_view(e, references) for e in events],
+    }
+
+
+@router.get("")
+def list_requests(
+    session: SessionDep,
+    registry: RegistryDep,
+    agency: Annotated[str | None, Query(description="agreement id")] = None,
+    state: Annotated[ReferralState | None, Query(description="referral state")] = None,
+    status: Annotated[RequestStatus | None, Query()] = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    received_from: Annotated[datetime | None, Query(alias="from")] = None,
+    received_to: Annotated[datetime | None, Query(alias="to")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Requests, newest first, filtered by agency, referral state, category and date range."""
+    query = select(Request)
+    if agency or state:
+        sub = select(Referral.request_id)
+        if agency:
+            sub = sub.where(Referral.agreement_id == agency)
+        if state:
+            sub = sub.where(Referral.state == state.value)
+        query = query.where(Request.id.in_(sub))
+    if status:
+        query = query.where(Request.status == status.value)
+    if category:
+        query = query.where(Request.category == category)
+    if received_from:
+        query = query.where(Request.received_at >= _aware(received_from))
+    if received_to:
+        query = query.where(Request.received_at < _aware(received_to))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = session.scalars(query.order_by(Request.id.desc()).limit(limit).offset(offset)).all()
+    referrals = session.scalars(
+        select(Referral).where(Referral.request_id.in_([r.id for r in page])).order_by(Referral.id)
+    ).all()
+    by_request: dict[int, list[dict[str, Any]]] = {}
+    for referral in referrals:
+        by_request.setdefault(referral.request_id, []).append(referral_view(referral, registry))
+    items = [{**request_summary(r), "referrals": by_request.get(r.id, [])} for r in page]
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+def _aware(moment: datetime) -> datetime:
+    """Dates without an offset in a query are taken as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,45 @@
+"""The one Celery app: Redis (or RabbitMQ) in production, kombu's SQLAlchemy transport embedded.
+
+No result backend: tasks take ids, do idempotent work against the database and return nothing
+anyone waits for. Beat runs the sweeps; what is due lives in the database, never in ETA tasks.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from hub.settings import Settings, get_settings
+
+
+def make_celery(settings: Settings | None = None) -> Celery:
+    settings = settings or get_settings()
+    app = Celery("samad_hub", broker=settings.effective_broker_url, include=["hub.tasks"])
+    app.conf.update(
+        task_ignore_result=True,
+        result_backend=None,
+        task_serializer="json",
+        accept_content=["json"],
+        task_default_queue="samad",
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": 3600},
+        timezone="UTC",
+        beat_schedule={
+            "dispatch-due-deliveries": {
+                "task": "hub.dispatch_due",
+                "schedule": settings.dispatch_every_seconds,
+            },
+            "poll-due-referrals": {
+                "task": "hub.poll_sweep",
+                "schedule": settings.poll_sweep_every_seconds,
+            },
+        },
+    )
+    if settings.effective_broker_url.startswith("sqla+"):
+        # The SQLAlchemy transport polls its table; keep the embedded hub responsive.
+        app.conf.broker_transport_options = {"polling_interval": 0.2}
+    return app
+
+
+app = make_celery()

@@ -1,0 +1,1 @@
+"""The ``samad-hub`` command line."""

@@ -1,0 +1,42 @@
+"""``samad-hub``: one command, a sub-command per job. Every command has ``--help``."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from hub.cli import agreements, db, processes
+
+app = typer.Typer(
+    name="samad-hub",
+    help="Integration hub between the Samad citizen-request centre (111) and executive agencies.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+app.add_typer(agreements.app, name="agreements")
+app.add_typer(db.app, name="db")
+app.command("serve")(processes.serve)
+app.command("worker")(processes.worker)
+
+
+@app.callback()
+def main(
+    log_level: str = typer.Option("INFO", "--log-level", help="DEBUG, INFO, WARNING or ERROR."),
+) -> None:
+    """Samad hub: register citizen requests once, refer them to agencies, follow them up."""
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def _mount_optional() -> None:
+    """Commands whose rooms may be added by later work; mounted when present."""
+    try:
+        from hub.cli import calendar
+    except ImportError:
+        return
+    app.add_typer(calendar.app, name="calendar")
+
+
+_mount_optional()

@@ -1,0 +1,1 @@
+"""Durable state: the tables, the engine and sessions, and Alembic migrations."""

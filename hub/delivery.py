@@ -1,0 +1,206 @@
+"""Delivering one referral to its agency: claim, record the attempt, push, settle.
+
+1. Claim by compare-and-set (pending → delivering) and record the attempt — committed *before* the
+   agency is called. A delivering referral whose worker died is put back to pending by the
+   dispatch sweep when its lease runs out.
+2. Push through the agreement's connector, outside any transaction.
+3. Settle: delivered (and due for polling); or back to pending with a backoff; or, on a
+   permanent error or the last attempt, delivery_failed with an alert. Never a silent drop.
+
+Safe to run twice for one referral: the claim lets one through, and the idempotency key makes a
+re-push after a crash land on the same case at the agency.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from hub.agreements.registry import AgreementRegistry
+from hub.backoff import RetryPolicy
+from hub.connector import OutgoingReferral, Receipt
+from hub.db.models import DeliveryAttempt, Referral, Request
+from hub.db.session import session_scope
+from hub.db.types import utcnow
+from hub.errors import ConnectorError, HubError, NotFound
+from hub.events import EventKind, record
+from hub.jsonsafe import json_safe
+from hub.lifecycle import transition
+from hub.referrals import outgoing
+from hub.settings import Settings
+from hub.states import ReferralState
+
+log = logging.getLogger(__name__)
+S = ReferralState
+
+
+class DeliveryOutcome(StrEnum):
+    DELIVERED = "delivered"
+    RETRY = "retry"
+    FAILED = "failed"
+    NOT_DUE = "not_due"  # someone else has it, or it is not waiting for delivery
+
+
+@dataclass(frozen=True)
+class _Claim:
+    referral_id: int
+    version: int
+    attempt_id: int
+    attempt: int
+    payload: OutgoingReferral
+    agreement_id: str
+
+
+def deliver(
+    referral_id: int, registry: AgreementRegistry, settings: Settings, worker: str = ""
+) -> DeliveryOutcome:
+    claim = _claim(referral_id, registry, settings, worker)
+    if claim is None:
+        return DeliveryOutcome.NOT_DUE
+    agreement = registry.get(claim.agreement_id)
+    started = time.monotonic()
+    try:
+        receipt = registry.connector(agreement).push(claim.payload)
+        error: ConnectorError | None = None
+    except ConnectorError as exc:
+        receipt, error = None, exc
+    except HubError as exc:  # e.g. the connector type is no longer installed
+        receipt, error = None, ConnectorError(str(exc), permanent=False)
+    except Exception as exc:  # a connector bug must not lose the referral: keep it, retry, alert
+        log.exception("connector %s crashed on referral %s", agreement.connector_type, referral_id)
+        receipt, error = None, ConnectorError(f"connector crashed: {exc!r}", permanent=False)
+    duration_ms = int((time.monotonic() - started) * 1000)
+    policy = RetryPolicy.for_agreement(agreement.delivery, settings)
+    return _settle(claim, receipt, error, duration_ms, policy, agreement.poll_interval_seconds)
+
+
+def _claim(
+    referral_id: int, registry: AgreementRegistry, settings: Settings, worker: str
+) -> _Claim | None:
+    with session_scope() as session:
+        referral = session.get(Referral, referral_id)
+        if referral is None:
+            raise NotFound(f"no referral {referral_id}")
+        if referral.state != S.PENDING:
+            return None
+        now = utcnow()
+        try:
+            agreement = registry.get(referral.agreement_id)
+        except NotFound:
+            transition(session, referral, S.DELIVERING, values={"attempts": referral.attempts + 1})
+            _fail(session, referral, f"agreement {referral.agreement_id!r} no longer exists")
+            return None
+        request = session.get_one(Request, referral.request_id)
+        lease = now + timedelta(seconds=settings.delivery_lease_seconds)
+        attempt_number = referral.attempts + 1
+        values = {"attempts": attempt_number, "next_attempt_at": lease}
+        if not transition(session, referral, S.DELIVERING, values=values, actor="worker"):
+            return None
+        attempt = DeliveryAttempt(
+            referral_id=referral.id,
+            number=attempt_number,
+            outcome="started",
+            worker=worker,
+            detail={"agreement_version": agreement.version},
+            started_at=now,
+        )
+        session.add(attempt)
+        session.flush()
+        return _Claim(
+            referral_id=referral.id,
+            version=referral.version,
+            attempt_id=attempt.id,
+            attempt=attempt_number,
+            payload=outgoing(referral, request, agreement),
+            agreement_id=agreement.id,
+        )
+
+
+def _settle(
+    claim: _Claim,
+    receipt: Receipt | None,
+    error: ConnectorError | None,
+    duration_ms: int,
+    policy: RetryPolicy,
+    poll_interval_seconds: int,
+) -> DeliveryOutcome:
+    with session_scope() as session:
+        now = utcnow()
+        attempt = session.get_one(DeliveryAttempt, claim.attempt_id)
+        attempt.finished_at, attempt.duration_ms = now, duration_ms
+        referral = session.get_one(Referral, claim.referral_id)
+        if receipt is not None:
+            attempt.outcome = "delivered"
+            return _delivered(session, referral, claim, receipt, poll_interval_seconds)
+        assert error is not None
+        attempt.outcome = "permanent" if error.permanent else "transient"
+        attempt.error = str(error.message)
+        attempt.detail = {**(attempt.detail or {}), **json_safe(error.detail)}
+        if referral.version != claim.version or referral.state != S.DELIVERING:
+            log.info("referral %s moved on while its push was failing", referral.id)
+            return DeliveryOutcome.NOT_DUE
+        if error.permanent or policy.exhausted(claim.attempt):
+            why = (
+                "permanent error" if error.permanent else f"gave up after {claim.attempt} attempts"
+            )
+            _fail(session, referral, f"{why}: {error.message}")
+            return DeliveryOutcome.FAILED
+        delay = policy.delay_after(claim.attempt)
+        values = {"next_attempt_at": now + timedelta(seconds=delay), "last_error": error.message}
+        transition(
+            session, referral, S.PENDING, values=values, actor="worker", reason=error.message
+        )
+        record(
+            session,
+            EventKind.DELIVERY_RETRY,
+            request_id=referral.request_id,
+            referral_id=referral.id,
+            attempt=claim.attempt,
+            retry_in_seconds=round(delay, 3),
+            error=error.message,
+        )
+        return DeliveryOutcome.RETRY
+
+
+def _delivered(session, referral, claim, receipt, poll_interval_seconds) -> DeliveryOutcome:  # type: ignore[no-untyped-def]
+    now = utcnow()
+    values = {
+        "external_id": receipt.external_id,
+        "receipt": json_safe(dict(receipt.raw)),
+        "next_attempt_at": None,
+        "last_error": None,
+        "next_poll_at": now + timedelta(seconds=poll_interval_seconds),
+    }
+    if referral.version == claim.version and referral.state == S.DELIVERING:
+        transition(session, referral, S.DELIVERED, values=values, actor="worker")
+        return DeliveryOutcome.DELIVERED
+    # Someone else settled it while we pushed (a lease ran out): the idempotency key made our push
+    # land on the same case, so only record what we learned if nobody has yet.
+    if referral.external_id is None and referral.state == S.DELIVERY_FAILED:
+        transition(
+            session,
+            referral,
+            S.DELIVERED,
+            values=values,
+            actor="worker",
+            reason="a late receipt after the delivery was given up",
+        )
+        return DeliveryOutcome.DELIVERED
+    return DeliveryOutcome.NOT_DUE
+
+
+def _fail(session, referral: Referral, reason: str) -> None:  # type: ignore[no-untyped-def]
+    values = {"next_attempt_at": None, "last_error": reason}
+    transition(session, referral, S.DELIVERY_FAILED, values=values, actor="worker", reason=reason)
+    record(
+        session,
+        EventKind.ALERT,
+        request_id=referral.request_id,
+        referral_id=referral.id,
+        alert="delivery_failed",
+        agreement=referral.agreement_id,
+        reason=reason,
+    )

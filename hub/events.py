@@ -1,0 +1,53 @@
+"""The event log: every state change, delivery outcome and alert, appended, never updated."""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hub.db.models import Event
+
+log = logging.getLogger(__name__)
+
+
+class EventKind(StrEnum):
+    REQUEST_RECEIVED = "request.received"
+    REQUEST_DUPLICATE = "request.duplicate"
+    REQUEST_TRIAGE = "request.triage"
+    REFERRAL_CREATED = "referral.created"
+    REFERRAL_STATE = "referral.state_changed"
+    TRANSITION_REFUSED = "referral.transition_refused"
+    DELIVERY_RETRY = "delivery.retry_scheduled"
+    UPDATE_RECEIVED = "update.received"
+    UPDATE_UNMATCHED = "update.unmatched"
+    ALERT = "alert"
+
+
+def record(
+    session: Session,
+    kind: EventKind,
+    *,
+    request_id: int | None = None,
+    referral_id: int | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    actor: str = "hub",
+    **data: Any,
+) -> Event:
+    """Append one event to the session's transaction (it commits with the change it records)."""
+    event = Event(
+        kind=str(kind),
+        request_id=request_id,
+        referral_id=referral_id,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor,
+        data=data,
+    )
+    session.add(event)
+    if kind is EventKind.ALERT:
+        log.error("ALERT %s referral=%s request=%s", data, referral_id, request_id)
+    return event

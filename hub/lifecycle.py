@@ -1,0 +1,99 @@
+"""Moving a referral from one state to another: allowed moves only, compare-and-set, audited.
+
+Every move is ``UPDATE referrals SET state = new, version = v + 1 … WHERE id = ? AND state = old
+AND version = v``: exactly one row changed means this process won; zero means someone else moved
+the referral first, and nothing is applied. Refused moves are logged and recorded, never applied.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from hub.db.models import Referral
+from hub.db.types import utcnow
+from hub.events import EventKind, record
+from hub.states import ReferralState, is_allowed
+
+log = logging.getLogger(__name__)
+
+# Timestamps stamped the first time a referral reaches these states.
+_STAMPS = {
+    ReferralState.DELIVERED: "delivered_at",
+    ReferralState.VIEWED: "viewed_at",
+    ReferralState.RESOLVED: "resolved_at",
+}
+
+
+def transition(
+    session: Session,
+    referral: Referral,
+    to_state: ReferralState,
+    *,
+    actor: str = "hub",
+    values: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> bool:
+    """Move ``referral`` to ``to_state`` if allowed and nobody moved it first.
+
+    Returns True when applied (the object is refreshed with the new values); False when the move
+    is not allowed or lost the race — both recorded, neither applied.
+    """
+    from_state = ReferralState(referral.state)
+    if not is_allowed(from_state, to_state):
+        log.warning("refused %s → %s for referral %s", from_state, to_state, referral.id)
+        record(
+            session,
+            EventKind.TRANSITION_REFUSED,
+            request_id=referral.request_id,
+            referral_id=referral.id,
+            from_state=from_state,
+            to_state=to_state,
+            actor=actor,
+            reason=reason or "not an allowed transition",
+        )
+        return False
+    now = utcnow()
+    changes: dict[str, Any] = {"state": str(to_state), "version": referral.version + 1}
+    changes["updated_at"] = now
+    stamp = _STAMPS.get(to_state)
+    if stamp and getattr(referral, stamp) is None:
+        changes[stamp] = now
+    changes.update(values or {})
+    result = session.execute(
+        update(Referral)
+        .where(
+            Referral.id == referral.id,
+            Referral.state == referral.state,
+            Referral.version == referral.version,
+        )
+        .values(**changes)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        log.info("lost the race to move referral %s from %s", referral.id, from_state)
+        return False
+    for key, value in changes.items():
+        set_committed(referral, key, value)
+    if from_state is not to_state:
+        extra = {"reason": reason} if reason else {}
+        record(
+            session,
+            EventKind.REFERRAL_STATE,
+            request_id=referral.request_id,
+            referral_id=referral.id,
+            from_state=from_state,
+            to_state=to_state,
+            actor=actor,
+            **extra,
+        )
+    return True
+
+
+def set_committed(referral: Referral, key: str, value: Any) -> None:
+    """Reflect a value already written by an UPDATE on the object, without marking it dirty."""
+    set_committed_value(referral, key, value)

@@ -1,0 +1,98 @@
+"""Creating referrals and presenting them to connectors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub.agreements.model import Agreement
+from hub.connector import OutgoingReferral
+from hub.db.models import Referral, Request
+from hub.db.types import utcnow
+from hub.events import EventKind, record
+from hub.mapping import apply_mapping, shared_view
+from hub.states import ReferralState
+
+
+def create_referral(
+    session: Session,
+    request: Request,
+    agreement: Agreement,
+    *,
+    previous: Referral | None = None,
+    actor: str = "hub",
+    dispatch_lease: timedelta = timedelta(0),
+) -> Referral:
+    """A new pending referral; it commits with the caller's transaction.
+
+    Its delivery task is sent right after the commit; ``dispatch_lease`` is how long the dispatch
+    sweep waits before sending it again, in case that send never happened (a crash, no broker).
+    """
+    count = session.scalar(select(func.count()).where(Referral.request_id == request.id)) or 0
+    reference = f"{request.tracking_code}-{count + 1}"
+    referral = Referral(
+        request_id=request.id,
+        agreement_id=agreement.id,
+        agreement_version=agreement.version,
+        reference=reference,
+        idempotency_key=f"samad-{reference}",
+        state=str(ReferralState.PENDING),
+        next_attempt_at=utcnow() + dispatch_lease,
+        previous_referral_id=previous.id if previous else None,
+    )
+    session.add(referral)
+    session.flush()
+    record(
+        session,
+        EventKind.REFERRAL_CREATED,
+        request_id=request.id,
+        referral_id=referral.id,
+        to_state=ReferralState.PENDING,
+        actor=actor,
+        agreement=agreement.id,
+        agreement_version=agreement.version,
+        reference=reference,
+    )
+    return referral
+
+
+def _deadlines(referral: Referral) -> dict[str, Any]:
+    return {
+        name: due
+        for name, due in (
+            ("view", referral.view_due_at),
+            ("act", referral.act_due_at),
+            ("result", referral.result_due_at),
+        )
+        if due is not None
+    }
+
+
+def outgoing(referral: Referral, request: Request, agreement: Agreement) -> OutgoingReferral:
+    """The referral as the agreement's connector sees it: mapped fields and the shared view."""
+    deadlines = _deadlines(referral)
+    view = shared_view(request.document, agreement.share_citizen)
+    mapping_document = {
+        **view,
+        "tracking_code": request.tracking_code,
+        "referral": {
+            "reference": referral.reference,
+            "tracking_code": request.tracking_code,
+            "idempotency_key": referral.idempotency_key,
+            "deadlines": {k: v.isoformat() for k, v in deadlines.items()},
+        },
+    }
+    return OutgoingReferral(
+        referral_id=referral.id,
+        reference=referral.reference,
+        tracking_code=request.tracking_code,
+        idempotency_key=referral.idempotency_key,
+        agreement_id=agreement.id,
+        fields=apply_mapping(agreement.mapping, mapping_document),
+        request={**view, "tracking_code": request.tracking_code},
+        deadlines=deadlines,
+        attempt=referral.attempts,
+    )

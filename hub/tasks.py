@@ -1,0 +1,74 @@
+"""Celery tasks: ids in, idempotent bodies, explicit names, no results.
+
+``acks_late`` on delivery and polling: their bodies are safe to run twice (compare-and-set claims,
+idempotency keys, updates deduplicated by id), so a worker killed mid-task loses nothing — the
+broker hands the message to another worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import timedelta
+
+from hub.agreements.registry import get_registry
+from hub.celery_app import app
+from hub.db.session import session_scope
+from hub.delivery import deliver
+from hub.dispatch import claim_due_deliveries
+from hub.errors import ConnectorError
+from hub.polling import claim_due_polls, poll_referrals
+from hub.settings import get_settings
+
+log = logging.getLogger(__name__)
+WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+@app.task(name="hub.deliver_referral", acks_late=True, reject_on_worker_lost=True)
+def deliver_referral(referral_id: int) -> str:
+    outcome = deliver(referral_id, get_registry(), get_settings(), worker=WORKER)
+    log.info("referral %s: %s", referral_id, outcome)
+    return str(outcome)
+
+
+@app.task(name="hub.poll_referrals", acks_late=True, reject_on_worker_lost=True)
+def poll_referrals_task(agreement_id: str, referral_ids: list[int]) -> int:
+    try:
+        return len(poll_referrals(agreement_id, referral_ids, get_registry()))
+    except ConnectorError:
+        return 0  # logged; next_poll_at already moved ahead, so it is asked again later
+
+
+@app.task(name="hub.dispatch_due")
+def dispatch_due() -> int:
+    settings = get_settings()
+    lease = timedelta(seconds=settings.dispatch_lease_seconds)
+    with session_scope() as session:
+        ids = claim_due_deliveries(session, lease, settings.sweep_batch_size)
+    for referral_id in ids:
+        deliver_referral.delay(referral_id)
+    return len(ids)
+
+
+@app.task(name="hub.poll_sweep")
+def poll_sweep() -> int:
+    with session_scope() as session:
+        batches = claim_due_polls(session, get_registry(), get_settings().sweep_batch_size)
+    count = 0
+    for agreement_id, chunks in batches.items():
+        for chunk in chunks:
+            poll_referrals_task.delay(agreement_id, chunk)
+            count += len(chunk)
+    return count
+
+
+def send_deliveries(referral_ids: list[int]) -> None:
+    """Right after intake commits: start delivering now. If the broker is unreachable the
+    dispatch sweep sends them when their lease runs out — nothing is lost either way."""
+    for referral_id in referral_ids:
+        try:
+            deliver_referral.delay(referral_id)
+        except Exception as exc:  # the broker is down: the sweep will pick these up
+            log.warning("could not send delivery of referral %s now: %s", referral_id, exc)
+            return

@@ -1,0 +1,147 @@
+"""Fixtures that start the real things: database, broker, sandboxes, API server, Celery worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+import redis
+
+from hub.sandbox.rest import AuthMode, RestSandboxApp, RestSandboxSettings, create_app
+from hub.sandbox.server import BackgroundServer, free_port
+from hub.settings import REPO_ROOT, get_settings
+from tests.support.agreements import write_test_agreements
+
+WATER_TOKEN = "test-water-token"
+
+
+def _admin_dsn() -> str:
+    url = os.environ["SAMAD_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+    return url.rsplit("/", 1)[0] + "/postgres"
+
+
+@pytest.fixture(scope="session")
+def database() -> Iterator[str]:
+    """A private PostgreSQL database for this run, migrated to the latest schema."""
+    from hub.db.migrate import upgrade
+
+    url = os.environ["SAMAD_DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(_admin_dsn(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    upgrade(url)
+    yield url
+    from hub.db.session import get_engine
+
+    get_engine().dispose()
+    with psycopg.connect(_admin_dsn(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[str]:
+    """This run's own Redis database, empty before and after."""
+    url = os.environ["SAMAD_BROKER_URL"]
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
+class Sandboxes:
+    def __init__(self, water: RestSandboxApp, rural: RestSandboxApp) -> None:
+        self.water = water
+        self.rural = rural
+
+
+@pytest.fixture(scope="session")
+def sandboxes() -> Iterator[Sandboxes]:
+    """The agencies' own systems, and the agreements that point at them."""
+    os.environ["SAMAD_WATER_TOKEN"] = WATER_TOKEN
+    water = create_app(
+        RestSandboxSettings(auth=AuthMode.BEARER, token=WATER_TOKEN, step_seconds=0.4)
+    )
+    rural = create_app(RestSandboxSettings(step_seconds=0.4))
+    with BackgroundServer(water) as water_server, BackgroundServer(rural) as rural_server:
+        write_test_agreements(
+            Path(os.environ["SAMAD_AGREEMENTS_DIR"]),
+            water_url=water_server.url,
+            rural_url=rural_server.url,
+        )
+        yield Sandboxes(water, rural)
+
+
+@pytest.fixture
+def clean_sandboxes(sandboxes: Sandboxes) -> Sandboxes:
+    for app in (sandboxes.water, sandboxes.rural):
+        app.faults.reset()
+    return sandboxes
+
+
+@pytest.fixture(scope="session")
+def api(database: str, sandboxes: Sandboxes) -> Iterator[httpx.Client]:
+    """The hub's real HTTP API on a loopback port."""
+    from hub.api.app import create_app as create_api
+
+    with (
+        BackgroundServer(create_api()) as server,
+        httpx.Client(base_url=server.url, timeout=10) as client,
+    ):
+        yield client
+
+
+@pytest.fixture(scope="session")
+def worker(database: str, broker: str, sandboxes: Sandboxes) -> Iterator[subprocess.Popen]:
+    """A real Celery worker process, with beat, on Redis and PostgreSQL."""
+    log = get_settings().data_dir / f"worker-{free_port()}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "hub",
+                "--log-level",
+                "WARNING",
+                "worker",
+                "--beat",
+                "--pool",
+                "threads",
+                "--concurrency",
+                "4",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=REPO_ROOT,
+            env=os.environ.copy(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    _wait_for_worker(process, log)
+    yield process
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def _wait_for_worker(process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+    from hub.celery_app import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"worker exited: {log.read_text(errors='replace')[-3000:]}")
+        if app.control.ping(timeout=0.5):
+            return
+    raise RuntimeError(f"worker did not start: {log.read_text(errors='replace')[-3000:]}")
