@@ -32,6 +32,7 @@ class ImapReplies:
         self._batch_size = batch_size
         self._session: imaplib.IMAP4 | None = None
         self._uidvalidity = ""
+        self._can_move = False
 
     def fetch(self) -> list[StoredMail]:
         return self._retrying(self._fetch)
@@ -80,7 +81,7 @@ class ImapReplies:
         uid_set = ",".join(uids)
         _ok(session.uid("STORE", uid_set, "+FLAGS", f"(\\Seen {PROCESSED_KEYWORD})"))
         target = self._source.processed_mailbox
-        if target and "MOVE" in session.capabilities:
+        if target and self._can_move:
             session.create(_quoted(target))  # "already exists" is fine: the answer is ignored
             _ok(session.uid("MOVE", uid_set, _quoted(target)))
 
@@ -126,6 +127,9 @@ class ImapReplies:
             if server.security == "starttls":
                 session.starttls(ssl_context=client_context(server.ca_file))
             session.login(server.username or "", server.password or "")
+            # Servers announce more after login (MOVE, UIDPLUS); imaplib keeps the first list.
+            _, capabilities = _ok(session.capability())
+            self._can_move = b"MOVE" in capabilities[0].upper().split()
             _ok(session.select(_quoted(self._source.mailbox)))
             validity = session.response("UIDVALIDITY")[1]
             self._uidvalidity = validity[0].decode() if validity and validity[0] else "0"

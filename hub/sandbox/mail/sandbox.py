@@ -1,0 +1,115 @@
+"""The sandbox agency's SMTP server: receives referral mails and has the clerk answer them."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import threading
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as default_policy
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from hub.sandbox.mail.clerk import DEFAULT_SCRIPT, Clerk, ClerkAnswer
+from hub.sandbox.mail.delivery import MaildirDrop, ReplyDelivery
+from hub.sandbox.server import free_port
+
+log = logging.getLogger(__name__)
+
+
+class MailAgencySandbox:
+    """``sandbox = MailAgencySandbox(maildir=path, reply_delay=2).start()``; ``sandbox.port``."""
+
+    def __init__(
+        self,
+        maildir: Path | str | None = None,
+        *,
+        delivery: ReplyDelivery | None = None,
+        reply_delay: float = 1.0,
+        port: int | None = None,
+        host: str = "127.0.0.1",
+        address: str = "dabirkhaneh@gorgan-municipality.sandbox",
+        script: tuple[ClerkAnswer, ...] = DEFAULT_SCRIPT,
+        tls_context: ssl.SSLContext | None = None,
+        implicit_tls: bool = False,
+    ) -> None:
+        if delivery is None:
+            if maildir is None:
+                raise ValueError("give the hub's reply Maildir or another delivery")
+            delivery = MaildirDrop(Path(maildir))
+        self.host = host
+        self.port = port or free_port()
+        self.reply_delay = reply_delay
+        self.received: list[EmailMessage] = []  # every referral mail, duplicates included
+        self.replied: list[EmailMessage] = []
+        self._delivery = delivery
+        self._clerk = Clerk(address, script)
+        self._seen_ids: set[str] = set()
+        self._timers: list[threading.Timer] = []
+        self._lock = threading.Lock()
+        smtp_options: dict[str, Any] = {"server_hostname": "agency.sandbox"}
+        if tls_context is not None and implicit_tls:
+            smtp_options["ssl_context"] = tls_context
+        elif tls_context is not None:
+            smtp_options.update(tls_context=tls_context, require_starttls=True)
+        self._controller = Controller(_Handler(self), hostname=host, port=self.port, **smtp_options)
+
+    def start(self) -> MailAgencySandbox:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+        with self._lock:
+            for timer in self._timers:
+                timer.cancel()
+
+    def __enter__(self) -> MailAgencySandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def distinct_referrals(self) -> int:
+        return len(self._seen_ids)
+
+    def take(self, raw: bytes) -> None:
+        """One mail arrived: a new referral gets the clerk's next answer; a repeat, nothing."""
+        message = BytesParser(policy=default_policy).parsebytes(raw)
+        message_id = str(message["Message-ID"] or "")
+        with self._lock:
+            self.received.append(message)
+            if message_id and message_id in self._seen_ids:
+                return  # the same referral mail again (a retried send): the clerk saw it already
+            self._seen_ids.add(message_id)
+            answer, reply = self._clerk.answer_for(message)
+            if reply is None:
+                return
+            timer = threading.Timer(self.reply_delay * answer.delay_factor, self._send, [reply])
+            timer.daemon = True
+            self._timers.append(timer)
+        timer.start()
+
+    def _send(self, reply: EmailMessage) -> None:
+        try:
+            self._delivery.deliver(reply)
+        except Exception:  # a sandbox thread: log and go on, like a clerk's flaky mail program
+            log.exception("the sandbox clerk could not deliver a reply")
+            return
+        with self._lock:
+            self.replied.append(reply)
+
+
+class _Handler:
+    def __init__(self, sandbox: MailAgencySandbox) -> None:
+        self._sandbox = sandbox
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        content = envelope.original_content or envelope.content
+        self._sandbox.take(content if isinstance(content, bytes) else content.encode())
+        return "250 Message accepted for delivery"
