@@ -42,7 +42,7 @@ class Settings(BaseSettings):
 
     # Intake.
     duplicate_window_hours: float = 72.0
-    duplicate_similarity: float = 90.0  # 0-100, rapidfuzz token-set ratio
+    duplicate_similarity: float = 85.0  # 0-100, hub.similarity.similarity(); measured there
 
     agreements_reload_seconds: float = 2.0  # how often files are checked for changes
 

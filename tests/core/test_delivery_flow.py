@@ -1,0 +1,99 @@
+"""A request's whole path on real servers: API → PostgreSQL → Redis → Celery worker → agency.
+
+The worker is a separate process with beat; the agency is the REST sandbox over HTTP, moving
+tickets through its own statuses every 0.4 s; the hub polls it every second.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.core.waiting import wait_for, wait_for_states
+from tests.support.fixtures import Sandboxes
+from tests.support.requests import citizen_request
+
+pytestmark = pytest.mark.usefixtures("worker")
+
+
+def test_a_request_reaches_the_agency_and_its_result_comes_back(
+    api: httpx.Client, clean_sandboxes: Sandboxes
+) -> None:
+    code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
+    body = wait_for_states(api, code, ["resolved"])
+    referral = body["referrals"][0]
+    ticket = clean_sandboxes.water.tickets.describe(
+        clean_sandboxes.water.tickets.get(referral["external_id"])
+    )
+    assert ticket["title"] == "قطعی آب در خیابان ولیعصر"
+    assert ticket["data"]["ref"] == referral["reference"]
+    assert ticket["data"]["caller"] == {"mobile": "09121234567", "name": "مریم احمدی"}
+    assert "national_id" not in str(ticket["data"])  # not shared with this agency
+    assert body["result"] and body["result"] == ticket["resolution"]
+    moves = [
+        (e["from_state"], e["to_state"])
+        for e in body["history"]
+        if e["kind"] == "referral.state_changed"
+    ]
+    assert moves[0] == ("pending", "delivering")
+    assert ("delivering", "delivered") in moves
+    assert moves[-1][1] == "resolved"
+
+
+def test_a_transient_agency_failure_is_retried_until_delivered(
+    api: httpx.Client, clean_sandboxes: Sandboxes
+) -> None:
+    clean_sandboxes.water.faults.set("error500", 2, 0)
+    code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
+    body = wait_for_states(api, code, ["resolved"])
+    kinds = [e["kind"] for e in body["history"]]
+    assert kinds.count("delivery.retry_scheduled") == 2
+    assert body["referrals"][0]["attempts"] == 3
+
+
+def test_a_permanent_refusal_fails_the_delivery_at_once_with_an_alert(
+    api: httpx.Client, clean_sandboxes: Sandboxes
+) -> None:
+    clean_sandboxes.water.faults.set("reject400", 1, 0)
+    code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
+    body = wait_for_states(api, code, ["delivery_failed"])
+    referral = body["referrals"][0]
+    assert referral["attempts"] == 1
+    assert "400" in referral["last_error"]
+    alerts = [e for e in body["history"] if e["kind"] == "alert"]
+    assert alerts and alerts[0]["data"]["alert"] == "delivery_failed"
+
+
+def test_an_agency_down_for_good_ends_in_delivery_failed_after_the_retry_limit(
+    api: httpx.Client, clean_sandboxes: Sandboxes
+) -> None:
+    clean_sandboxes.water.faults.set("error500", 4, 0)
+    code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
+    body = wait_for_states(api, code, ["delivery_failed"])
+    assert body["referrals"][0]["attempts"] == 4
+    assert "gave up after 4 attempts" in body["referrals"][0]["last_error"]
+
+
+def test_garbage_from_the_agency_is_retried_and_never_opens_a_second_ticket(
+    api: httpx.Client, clean_sandboxes: Sandboxes
+) -> None:
+    before = clean_sandboxes.water.tickets.stats()
+    clean_sandboxes.water.faults.set("garbage", 1, 0)
+    code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
+    wait_for_states(api, code, ["resolved"])
+    after = clean_sandboxes.water.tickets.stats()
+    assert after.duplicates == before.duplicates == 0
+
+
+def test_a_returned_case_is_rerouted_to_the_next_agency_that_covers_it(
+    api: httpx.Client, clean_sandboxes: Sandboxes
+) -> None:
+    request = citizen_request(description="این محله تحت پوشش آب روستایی است [return]")
+    code = api.post("/v1/requests", json=request).json()["tracking_code"]
+    # The rural company's sandbox also returns [return] cases; then nobody is left: triage.
+    body = wait_for_states(api, code, ["rerouted", "rerouted"], timeout=45)
+    assert [r["agreement_id"] for r in body["referrals"]] == [
+        "golestan-water",
+        "golestan-rural-water",
+    ]
+    assert wait_for(lambda: api.get(f"/v1/requests/{code}").json()["status"] == "triage")
