@@ -13,5 +13,6 @@ Standalone: ``python -m hub.sandbox.soap --port 8732``.
 
 from hub.sandbox.soap.app import SoapSandbox, create_app
 from hub.sandbox.soap.misbehaviour import Controls
+from hub.sandbox.soap.registry import STATUS_TITLES, ManualClock
 
-__all__ = ["Controls", "SoapSandbox", "create_app"]
+__all__ = ["STATUS_TITLES", "Controls", "ManualClock", "SoapSandbox", "create_app"]

@@ -12,6 +12,7 @@ import asyncio
 import base64
 import binascii
 import hmac
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,6 +39,7 @@ class SoapSandbox:
     users: dict[str, str] | None = None  # WS-Security users; None = no token required
     basic_auth: tuple[str, str] | None = None
     controls: Controls = field(default_factory=Controls)
+    calls: Counter[str] = field(default_factory=Counter)  # SOAP operations answered, by name
     registry: CaseRegistry = field(init=False)
 
     def __post_init__(self) -> None:
@@ -54,6 +56,12 @@ class SoapSandbox:
             "replays": self.registry.replays,
             "duplicates": self.registry.duplicates,
         }
+
+    def reset(self) -> None:
+        """Forget every case, call and misbehaviour (users and auth settings stay)."""
+        self.controls.reset()
+        self.registry.reset()
+        self.calls.clear()
 
     def app(self) -> FastAPI:
         return create_app(self)
@@ -108,6 +116,7 @@ def _handle(sandbox: SoapSandbox, body: bytes) -> Response:
     operation = OPERATIONS.get(envelope.operation_name)
     if operation is None:
         return _fault(soap_ns, "Client", f"unknown operation {envelope.operation_name}")
+    sandbox.calls[envelope.operation_name] += 1
     try:
         payload = operation(sandbox.registry, envelope.operation, sandbox.controls.wsdl_variant)
     except BadRequest as exc:
@@ -153,8 +162,7 @@ def create_app(sandbox: SoapSandbox) -> FastAPI:
 
     @app.post("/_control/reset")
     async def reset() -> dict[str, Any]:
-        sandbox.controls.reset()
-        sandbox.registry.reset()
+        sandbox.reset()
         return {"controls": sandbox.controls.as_dict(), "stats": sandbox.stats()}
 
     return app

@@ -46,6 +46,19 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass
+class ManualClock:
+    """A clock that moves only when told to: ``clock.advance(60)``."""
+
+    now: datetime = field(default_factory=utc_now)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
 class UnknownCase(LookupError):
     """No case with this number exists in the registry."""
 
