@@ -102,6 +102,13 @@ def translate(exc: Exception, operation: str) -> ConnectorError:
         content = exc.content or b""
         if isinstance(content, str):
             content = content.encode("utf-8", errors="replace")
+        if b"<!ENTITY" in content:
+            # libxml2 stops entity bombs itself, as a syntax error; still an attack, not noise.
+            return ConnectorRefused(
+                f"refused the agency's answer to {operation}: it declares XML entities "
+                "(XML attacks are never parsed)",
+                {"operation": operation, "body": kept_body(content)},
+            )
         return ConnectorError(
             f"the agency's answer to {operation} is not a readable SOAP envelope",
             detail={"operation": operation, "body": kept_body(content), "error": str(exc)},
