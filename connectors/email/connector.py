@@ -181,15 +181,14 @@ def _reply_update(
         note = "answers no referral mail (no In-Reply-To/References) and names no reference"
         return AgencyUpdate(kind=UpdateKind.UNMATCHED, note=note, result=parsed.result, **common)
     if parsed.status is None:
-        note = f"no «وضعیت: …» / «STATUS: …» on the first line: {parsed.first_line[:120]!r}"
+        note = f"no «وضعیت: …» / «STATUS: …» on the first line: «{parsed.first_line[:120]}»"
         return AgencyUpdate(
             kind=UpdateKind.UNMATCHED, note=note, result=parsed.result, **found, **common
         )
     status = statuses.get(status_key(parsed.status)) if statuses else parsed.status
     if status is None:
-        note = (
-            f"unknown status {parsed.status!r}; the agreement knows: {', '.join(statuses.values())}"
-        )
+        known = ", ".join(statuses.values())
+        note = f"unknown status «{parsed.status}»; the agreement knows: {known}"
         return AgencyUpdate(
             kind=UpdateKind.UNMATCHED, note=note, result=parsed.result, **found, **common
         )
