@@ -36,7 +36,12 @@ HOSTILE_XML = (
     zeep_errors.EntitiesForbidden,
     zeep_errors.ExternalReferenceForbidden,
 )
-SCHEMA_MISMATCH = (zeep_errors.ValidationError, zeep_errors.LookupError, TypeError)
+SCHEMA_MISMATCH = (
+    zeep_errors.ValidationError,
+    zeep_errors.LookupError,
+    zeep_errors.XMLParseError,
+    TypeError,
+)
 
 
 def _local(code: str) -> str:
@@ -113,7 +118,7 @@ def translate(exc: Exception, operation: str) -> ConnectorError:
             f"the agency's answer to {operation} is not a readable SOAP envelope",
             detail={"operation": operation, "body": kept_body(content), "error": str(exc)},
         )
-    if isinstance(exc, SCHEMA_MISMATCH | zeep_errors.XMLParseError):
+    if isinstance(exc, SCHEMA_MISMATCH):
         return ConnectorRefused(
             f"{operation} does not match the agency's WSDL: {exc}", {"operation": operation}
         )
