@@ -185,9 +185,9 @@ class _Reader:
         for index, entry in enumerate(entries):
             key = f"closures[{index}]"
             first = self.attempt(f"{key}.date", parse_jalali_date, entry["date"])
-            last = self.attempt(
-                f"{key}.until", parse_jalali_date, entry.get("until", entry["date"])
-            )
+            last = first
+            if "until" in entry:
+                last = self.attempt(f"{key}.until", parse_jalali_date, entry["until"])
             hours = None
             if "hours" in entry:
                 hours = self.attempt(f"{key}.hours", parse_time_range, entry["hours"])
