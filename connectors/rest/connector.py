@@ -34,7 +34,8 @@ from hub.connector import (
 from hub.errors import ConnectorError
 from hub.http import make_client
 
-# Without a health endpoint any answer from base_url proves it is reachable, except these.
+# Without a health endpoint, any answer from base_url below 500 proves the agency reachable (its
+# root may well be a 404), except these, which say our credentials or our rate are the problem.
 UNHEALTHY_ROOT_STATUSES = frozenset({401, 403, 407, 408, 429})
 
 
@@ -84,7 +85,8 @@ class RestConnector(Connector):
         try:
             with translated_transport_errors("GET", self._url(path)):
                 response = self._client.get(path)
-            if self.rest.check_path or response.status_code in UNHEALTHY_ROOT_STATUSES:
+            status = response.status_code
+            if self.rest.check_path or status >= 500 or status in UNHEALTHY_ROOT_STATUSES:
                 raise_for_answer(response)
         except ConnectorError as exc:
             return Health(ok=False, detail=str(exc), problems=(exc.message,))

@@ -28,7 +28,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import uvicorn
-from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -53,6 +53,7 @@ class RestSandboxSettings:
     username: str = "samad"
     password: str = "sandbox-password"
     api_key_header: str = "X-API-Key"
+    idempotency_header: str = "Idempotency-Key"
     step_seconds: float = 5.0  # a ticket moves one status per step
     clock: Clock = field(default=time.monotonic)
     ticket_prefix: str = "WTR"
@@ -88,11 +89,10 @@ def create_app(settings: RestSandboxSettings | None = None) -> RestSandboxApp:
     authorised = [Depends(_auth_dependency(settings))]
 
     @app.post("/api/v1/tickets", dependencies=authorised)
-    async def open_ticket(
-        request: Request, idempotency_key: Annotated[str | None, Header()] = None
-    ) -> JSONResponse:
+    async def open_ticket(request: Request) -> JSONResponse:
         app.tickets.count_post()
         body = await _ticket_body(request)
+        idempotency_key = request.headers.get(settings.idempotency_header)
         ticket, created = app.tickets.open(body, idempotency_key)
         payload = {"ticket": app.tickets.describe(ticket)}
         return JSONResponse(payload, status_code=201 if created else 200)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from connectors.rest.connector import RestConnector
+from connectors.rest.errors import raise_for_answer
 from hub.connector import ConnectorContext, OutgoingReferral, Receipt
 from hub.errors import ConnectorError, ConnectorTimeout
 from hub.sandbox.rest import RestSandboxApp, RestSandboxSettings, running_rest_sandbox
@@ -27,7 +29,8 @@ REFERRAL = OutgoingReferral(
 )
 
 
-def connector_for(base_url: str, tmp_path: Path, **overrides: Any) -> RestConnector:
+def fault_settings(base_url: str, **overrides: Any) -> dict[str, Any]:
+    """Settings for a quick-to-time-out connector; an override of None leaves that key out."""
     settings = {
         "base_url": base_url,
         "timeout_seconds": 0.5,
@@ -41,15 +44,28 @@ def connector_for(base_url: str, tmp_path: Path, **overrides: Any) -> RestConnec
         "check_path": "/api/v1/health",
         **overrides,
     }
-    return RestConnector(settings, ConnectorContext("golestan-water", {}, {}, tmp_path, tmp_path))
+    return {key: value for key, value in settings.items() if value is not None}
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[tuple[RestSandboxApp, RestConnector]]:
-    with running_rest_sandbox(RestSandboxSettings(step_seconds=60)) as (app, server):
-        connector = connector_for(server.url, tmp_path)
-        yield app, connector
+def connector_for(tmp_path: Path) -> Iterator[Callable[..., RestConnector]]:
+    """Connectors for the test, each closed at its end even when the test fails."""
+    made: list[RestConnector] = []
+
+    def make(base_url: str, **overrides: Any) -> RestConnector:
+        settings = fault_settings(base_url, **overrides)
+        made.append(RestConnector(settings, ConnectorContext("gw", {}, {}, tmp_path, tmp_path)))
+        return made[-1]
+
+    yield make
+    for connector in made:
         connector.close()
+
+
+@pytest.fixture
+def sandbox(connector_for) -> Iterator[tuple[RestSandboxApp, RestConnector]]:
+    with running_rest_sandbox(RestSandboxSettings(step_seconds=60)) as (app, server):
+        yield app, connector_for(server.url)
 
 
 @pytest.mark.parametrize(
@@ -84,15 +100,14 @@ def test_a_garbage_answer_is_kept_in_the_detail_for_the_admin(sandbox) -> None:
     assert error.value.detail["status"] == 200
 
 
-def test_an_answer_without_the_external_id_is_transient(sandbox, tmp_path: Path) -> None:
+def test_an_answer_without_the_external_id_is_transient(sandbox, connector_for) -> None:
     _, connector = sandbox
     url = connector.rest.base_url
-    wrong = connector_for(url, tmp_path, push={"path": "/api/v1/tickets", "external_id": "id"})
+    wrong = connector_for(url, push={"path": "/api/v1/tickets", "external_id": "id"})
     with pytest.raises(ConnectorError) as error:
         wrong.push(REFERRAL)
     assert not error.value.permanent
     assert "without the case id (id)" in error.value.message
-    wrong.close()
 
 
 def test_a_slow_agency_times_out_quickly_as_a_transient_error(sandbox) -> None:
@@ -124,24 +139,22 @@ def test_a_poll_during_an_outage_is_transient(sandbox) -> None:
     assert connector.poll([receipt])[0].status == "NEW"
 
 
-def test_a_poll_answer_without_a_list_of_cases_is_transient(sandbox, tmp_path: Path) -> None:
+def test_a_poll_answer_without_a_list_of_cases_is_transient(sandbox, connector_for) -> None:
     _, connector = sandbox
     receipt = connector.push(REFERRAL)
     poll = {**connector.settings["poll"], "items": "tickets"}
-    wrong = connector_for(connector.rest.base_url, tmp_path, poll=poll)
+    wrong = connector_for(connector.rest.base_url, poll=poll)
     with pytest.raises(ConnectorError, match="a list of cases"):
         wrong.poll([receipt])
-    wrong.close()
 
 
-def test_an_agency_nobody_listens_for_is_transient_and_named(tmp_path: Path) -> None:
+def test_an_agency_nobody_listens_for_is_transient_and_named(connector_for) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    connector = connector_for(url, tmp_path)
+    connector = connector_for(url)
     with pytest.raises(ConnectorError) as error:
         connector.poll([Receipt(1, "WTR-1")])
     assert not error.value.permanent
     assert url in error.value.message
-    connector.close()
 
 
 def test_check_reports_a_healthy_agency_and_a_failing_one(sandbox) -> None:
@@ -155,16 +168,31 @@ def test_check_reports_a_healthy_agency_and_a_failing_one(sandbox) -> None:
     assert "HTTP 500" in failing.problems[0]
 
 
-def test_check_without_a_health_path_only_needs_the_server_to_answer(sandbox, tmp_path) -> None:
-    _, connector = sandbox
-    settings = {key: value for key, value in connector.settings.items() if key != "check_path"}
-    root_only = RestConnector(settings, connector.context)
+def test_check_without_a_health_path_only_needs_the_server_to_answer(sandbox, connector_for):
+    app, connector = sandbox
+    root_only = connector_for(connector.rest.base_url, check_path=None)
     assert root_only.check().ok  # the root answers 404, but it answers
-    root_only.close()
+    app.faults.set(FaultMode.ERROR500, count=1)
+    assert not root_only.check().ok
 
 
-def test_check_of_an_agency_that_refuses_connections_is_not_ok(tmp_path: Path) -> None:
+def test_check_of_an_agency_that_refuses_connections_is_not_ok(connector_for) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    health = connector_for(url, tmp_path).check()
+    connector = connector_for(url)
+    health = connector.check()
     assert not health.ok
     assert url in health.detail
+
+
+@pytest.mark.parametrize(
+    ("status", "permanent"),
+    [(408, False), (429, False), (502, False), (503, False), (401, True), (404, True), (409, True)],
+)
+def test_http_statuses_the_sandbox_cannot_show_are_classified_too(status, permanent) -> None:
+    request = httpx.Request("POST", "http://127.0.0.1:8731/api/v1/tickets")
+    response = httpx.Response(status, request=request, text="x" * 5000)
+    with pytest.raises(ConnectorError) as error:
+        raise_for_answer(response)
+    assert error.value.permanent is permanent
+    assert f"POST http://127.0.0.1:8731/api/v1/tickets answered HTTP {status}" in str(error.value)
+    assert len(error.value.detail["body"]) == 2048

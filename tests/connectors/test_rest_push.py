@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +36,7 @@ def rest_settings(base_url: str, **overrides: Any) -> dict[str, Any]:
     }
 
 
-def connector_for(settings: dict[str, Any], tmp_path: Path) -> RestConnector:
-    context = ConnectorContext("golestan-water", {}, {}, tmp_path, tmp_path)
-    return RestConnector(settings, context)
+MakeConnector = Callable[[dict[str, Any]], RestConnector]
 
 
 def referral(number: int = 1, **fields: Any) -> OutgoingReferral:
@@ -54,65 +52,77 @@ def referral(number: int = 1, **fields: Any) -> OutgoingReferral:
 
 
 @pytest.fixture
+def connector_for(tmp_path: Path) -> Iterator[MakeConnector]:
+    """Connectors for the test, each closed at its end even when the test fails."""
+    made: list[RestConnector] = []
+
+    def make(settings: dict[str, Any]) -> RestConnector:
+        made.append(RestConnector(settings, ConnectorContext("gw", {}, {}, tmp_path, tmp_path)))
+        return made[-1]
+
+    yield make
+    for connector in made:
+        connector.close()
+
+
+@pytest.fixture
 def sandbox() -> Iterator[tuple[RestSandboxApp, str]]:
     with running_rest_sandbox(RestSandboxSettings(step_seconds=60)) as (app, server):
         yield app, server.url
 
 
-def test_push_opens_a_ticket_and_returns_its_id(sandbox, tmp_path: Path) -> None:
+def test_push_opens_a_ticket_and_returns_its_id(sandbox, connector_for) -> None:
     _, url = sandbox
-    connector = connector_for(rest_settings(url), tmp_path)
+    connector = connector_for(rest_settings(url))
     receipt = connector.push(referral(7))
     assert receipt.referral_id == 7
     assert receipt.external_id.startswith("WTR-")
     ticket = httpx.get(f"{url}/api/v1/tickets/{receipt.external_id}").json()["ticket"]
     assert ticket["data"] == FIELDS
     assert receipt.raw["ticket"]["status"] == "NEW"
-    connector.close()
 
 
-def test_pushing_the_same_referral_twice_opens_one_ticket(sandbox, tmp_path: Path) -> None:
+def test_pushing_the_same_referral_twice_opens_one_ticket(sandbox, connector_for) -> None:
     app, url = sandbox
-    connector = connector_for(rest_settings(url), tmp_path)
+    connector = connector_for(rest_settings(url))
     first = connector.push(referral(1))
     retry = connector.push(referral(1))
     other = connector.push(referral(2))
     assert first.external_id == retry.external_id != other.external_id
     assert app.tickets.stats().tickets == 2
     assert app.tickets.stats().duplicates == 0
-    connector.close()
 
 
-def test_a_custom_idempotency_header_is_honoured(sandbox, tmp_path: Path) -> None:
-    app, url = sandbox
-    push = {"path": "/api/v1/tickets", "external_id": "ticket.id", "idempotency_header": "X-Req"}
-    connector = connector_for(rest_settings(url, push=push), tmp_path)
-    connector.push(referral(1))
-    connector.push(referral(1))
-    # The sandbox only knows Idempotency-Key, so under another header it cannot deduplicate:
-    # this proves the header name really comes from the settings.
-    assert app.tickets.stats().tickets == 2
-    connector.close()
+def test_the_idempotency_header_name_comes_from_the_settings(connector_for) -> None:
+    settings = RestSandboxSettings(idempotency_header="X-Request-Id")
+    with running_rest_sandbox(settings) as (app, server):
+        push = {"path": "/api/v1/tickets", "external_id": "ticket.id"}
+        named = {**push, "idempotency_header": "X-Request-Id"}
+        matching = connector_for(rest_settings(server.url, push=named))
+        assert matching.push(referral(1)) == matching.push(referral(1))
+        assert app.tickets.stats().tickets == 1
+        default = connector_for(rest_settings(server.url, push=push))
+        default.push(referral(2))
+        default.push(referral(2))
+        assert app.tickets.stats().tickets == 3  # under the wrong name the agency cannot dedupe
 
 
-def test_a_referral_the_agency_finds_incomplete_is_refused_for_good(sandbox, tmp_path) -> None:
+def test_a_referral_the_agency_finds_incomplete_is_refused_for_good(sandbox, connector_for) -> None:
     _, url = sandbox
-    connector = connector_for(rest_settings(url), tmp_path)
+    connector = connector_for(rest_settings(url))
     with pytest.raises(ConnectorRefused) as refused:
         connector.push(referral(1, description=""))
     assert refused.value.permanent
     assert f"{url}/api/v1/tickets" in str(refused.value)
     assert "422" in str(refused.value)
     assert "description" in refused.value.detail["body"]
-    connector.close()
 
 
-def test_a_base_url_with_a_path_keeps_it(sandbox, tmp_path: Path) -> None:
+def test_a_base_url_with_a_path_keeps_it(sandbox, connector_for) -> None:
     _, url = sandbox
     settings = rest_settings(f"{url}/api", push={"path": "/v1/tickets", "external_id": "ticket.id"})
-    connector = connector_for(settings, tmp_path)
+    connector = connector_for(settings)
     assert connector.push(referral(1)).external_id.startswith("WTR-")
-    connector.close()
 
 
 AUTH_CASES = [
@@ -143,17 +153,15 @@ AUTH_CASES = [
     ("sandbox_settings", "good", "bad"), AUTH_CASES, ids=["bearer", "basic", "api_key", "none"]
 )
 def test_each_auth_mode_is_accepted_and_wrong_credentials_are_refused_for_good(
-    sandbox_settings: RestSandboxSettings, good: dict, bad: dict, tmp_path: Path
+    sandbox_settings: RestSandboxSettings, good: dict, bad: dict, connector_for: MakeConnector
 ) -> None:
     with running_rest_sandbox(sandbox_settings) as (app, server):
-        accepted = connector_for(rest_settings(server.url, auth=good), tmp_path)
+        accepted = connector_for(rest_settings(server.url, auth=good))
         assert accepted.push(referral(1)).external_id
         assert accepted.check().ok
-        refused = connector_for(rest_settings(server.url, auth=bad), tmp_path)
+        refused = connector_for(rest_settings(server.url, auth=bad))
         with pytest.raises(ConnectorError) as error:
             refused.push(referral(2))
         assert error.value.permanent
         assert "401" in error.value.message
         assert app.tickets.stats().tickets == 1
-        for connector in (accepted, refused):
-            connector.close()
