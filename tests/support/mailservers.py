@@ -120,7 +120,10 @@ class SmtpServer:
         if security == "tls" and certificates:
             options.update(ssl_context=certificates.server_context(), auth_require_tls=False)
         if login:
-            options.update(authenticator=self._authenticator(login), auth_required=True)
+            # aiosmtpd cannot tell implicit TLS from plain text, so on implicit TLS it may only
+            # offer AUTH, not require it (requiring it there raises a warning: an error here).
+            required = security != "tls"
+            options.update(authenticator=self._authenticator(login), auth_required=required)
         self._controller = Controller(
             _Recorder(self), hostname="127.0.0.1", port=self.port, **options
         )
@@ -139,7 +142,7 @@ class SmtpServer:
             )
             if ok:
                 self.logins.append(login[0])
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)
 
         return authenticate
 
@@ -296,7 +299,9 @@ def mailbox_flags(dovecot: Dovecot, user: str, password: str, mailbox: str) -> l
     """The flags of every mail in ``mailbox``, oldest first."""
     client = imap_client(dovecot, user, password)
     try:
-        client.select(f'"{mailbox}"', readonly=True)
+        _, [count] = client.select(f'"{mailbox}"', readonly=True)
+        if count == b"0":
+            return []
         _, data = client.fetch("1:*", "(FLAGS)")
         return [item.decode() for item in data if isinstance(item, bytes)]
     finally:
