@@ -7,6 +7,9 @@
     late_by = calendar.working_time_between(due, resolved_at)  # a timedelta of working time
     calendar.plan(day).holidays                                # why a day is (not) worked
 
+Long-running processes keep a :class:`CalendarCache` and ask it for calendars by name: it keeps
+each calendar's day tables and reloads a calendar when one of its files changes.
+
 The exact definitions of working hours and working days are in
 :mod:`hub.calendars.working_time`; the calendar file format in :mod:`hub.calendars.calendar_file`.
 """
@@ -15,13 +18,14 @@ from __future__ import annotations
 
 from hub.calendars.calendar_file import CalendarFileError, CalendarProblem, Closure
 from hub.calendars.days import DayPlan
-from hub.calendars.loader import BUILT_IN, load_calendar
+from hub.calendars.loader import BUILT_IN, CalendarCache, load_calendar
 from hub.calendars.official_holidays import Holiday
 from hub.calendars.working_time import BusinessCalendar
 
 __all__ = [
     "BUILT_IN",
     "BusinessCalendar",
+    "CalendarCache",
     "CalendarFileError",
     "CalendarProblem",
     "Closure",

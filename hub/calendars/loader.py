@@ -97,3 +97,34 @@ def _check_corrections(layers: list[CalendarFile]) -> None:
                 problems.append(CalendarProblem(str(layer.path), key_path, message))
     if problems:
         raise CalendarFileError(problems)
+
+
+class CalendarCache:
+    """Calendars by name for long-running processes, reloaded when their files change.
+
+    Working-time arithmetic is fast only on a calendar whose day tables are already built, so
+    the deadline sweep keeps one calendar per name; an admin's correction (a moon sighting, a
+    heat closure) takes effect at the next lookup after the file's modification time changes.
+    """
+
+    def __init__(self, config_dir: Path | str) -> None:
+        self.config_dir = Path(config_dir)
+        self._loaded: dict[str, tuple[tuple[int | None, ...], BusinessCalendar]] = {}
+
+    def get(self, name: str = BUILT_IN) -> BusinessCalendar:
+        stamp = self._stamp(name)
+        cached = self._loaded.get(name)
+        if cached is None or cached[0] != stamp:
+            cached = self._loaded[name] = (stamp, load_calendar(name, self.config_dir))
+        return cached[1]
+
+    def _stamp(self, name: str) -> tuple[int | None, ...]:
+        directory = calendars_dir(self.config_dir)
+        return tuple(_modified(directory / f"{layer}.yaml") for layer in sorted({BUILT_IN, name}))
+
+
+def _modified(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None

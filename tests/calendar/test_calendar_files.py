@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from tehran_time import at, write_calendar
 
-from hub.business_calendar import CalendarFileError, load_calendar
+from hub.business_calendar import CalendarCache, CalendarFileError, load_calendar
 from hub.errors import NotFound
 from hub.jalali import parse_jalali_date
 from hub.settings import REPO_ROOT
@@ -159,3 +160,16 @@ def test_a_week_without_any_working_hours_is_refused(tmp_path: Path) -> None:
     days = ("saturday", "sunday", "monday", "tuesday", "wednesday")
     config = write_calendar(tmp_path, "iran", "week:\n" + "".join(f"  {d}: closed\n" for d in days))
     assert problems_of(config) == [("iran.yaml", "week", "no weekday has working hours")]
+
+
+def test_the_cache_keeps_a_calendar_until_its_file_changes(tmp_path: Path) -> None:
+    config = write_calendar(tmp_path, "iran", "description: before the heat wave\n")
+    cache = CalendarCache(config)
+    first = cache.get("iran")
+    assert cache.get("iran") is first
+    path = write_calendar(tmp_path, "iran", "closures: [{date: 1404-05-14, reason: heat}]\n")
+    stat = (path / "calendars" / "iran.yaml").stat()
+    os.utime(path / "calendars" / "iran.yaml", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    reloaded = cache.get("iran")
+    assert reloaded is not first
+    assert not reloaded.plan(parse_jalali_date("1404-05-14")).is_working_day
