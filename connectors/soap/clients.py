@@ -48,6 +48,9 @@ class SoapClient:
 
 
 _clients: dict[tuple[str, str], SoapClient] = {}
+# Clients replaced by a fresh parse may still be mid-call in another thread: closed only when
+# every client is forgotten, never under a caller's feet.
+_retired: list[SoapClient] = []
 _lock = threading.Lock()
 
 
@@ -79,6 +82,8 @@ def fresh_client(settings: Mapping[str, Any], context: ConnectorContext) -> Soap
     client = build_client(settings, context, disk_cache=False)
     key = (wsdl_location(settings, context), settings_key(settings))
     with _lock:
+        if key in _clients:
+            _retired.append(_clients[key])
         _clients[key] = client
     return client
 
@@ -86,9 +91,10 @@ def fresh_client(settings: Mapping[str, Any], context: ConnectorContext) -> Soap
 def forget_clients() -> None:
     """Drop every cached client (agreements reloaded; tests)."""
     with _lock:
-        for client in _clients.values():
+        for client in [*_clients.values(), *_retired]:
             client.transport.close()
         _clients.clear()
+        _retired.clear()
 
 
 def build_client(

@@ -7,6 +7,7 @@ itself, with only the sandbox's address and the WS-Security password filled in.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import time
 from collections.abc import Iterator
@@ -190,6 +191,23 @@ def test_without_a_batch_operation_it_polls_case_by_case(
     updates = connector.poll([*receipts, unknown])
     assert [u.external_id for u in updates] == [r.external_id for r in receipts]
     assert sandbox.calls["GetCaseStatus"] == 4
+
+
+def test_the_idempotency_key_can_travel_in_a_header_with_the_agreements_extra_headers(
+    server: BackgroundServer, context: ConnectorContext, sandbox: SoapSandbox
+) -> None:
+    connector = SoapConnector(
+        settings_for(server, idempotency={"header": "X-Request-Key"}), context
+    )
+    push = referral(7)
+    fields = {**push.fields, "RequestKey": "set-by-the-mapping"}
+    receipt = connector.push(dataclasses.replace(push, fields=fields))
+    pushed_with = sandbox.last_headers
+    connector.poll([receipt])
+    assert pushed_with["x-request-key"] == "idem-7"
+    assert pushed_with["x-caller"] == "samad-hub"
+    assert "x-request-key" not in sandbox.last_headers  # only on the push it belongs to
+    assert sandbox.last_headers["x-caller"] == "samad-hub"
 
 
 def test_a_client_fault_is_a_permanent_refusal(

@@ -40,6 +40,7 @@ class SoapSandbox:
     basic_auth: tuple[str, str] | None = None
     controls: Controls = field(default_factory=Controls)
     calls: Counter[str] = field(default_factory=Counter)  # SOAP operations answered, by name
+    last_headers: dict[str, str] = field(default_factory=dict)  # of the last SOAP request
     registry: CaseRegistry = field(init=False)
 
     def __post_init__(self) -> None:
@@ -62,6 +63,7 @@ class SoapSandbox:
         self.controls.reset()
         self.registry.reset()
         self.calls.clear()
+        self.last_headers = {}
 
     def app(self) -> FastAPI:
         return create_app(self)
@@ -136,6 +138,7 @@ def create_app(sandbox: SoapSandbox) -> FastAPI:
     @app.post("/")
     async def soap(request: Request) -> Response:
         body = await request.body()
+        sandbox.last_headers = dict(request.headers)
         soap_ns = (
             envelopes.SOAP12
             if "soap+xml" in request.headers.get("content-type", "")

@@ -1,0 +1,103 @@
+"""Pushes per second through ``SoapConnector.push`` vs raw zeep calls to the same operation.
+
+    .venv/bin/python bench/soap_push.py [--pushes 300] [--rounds 3]
+
+Starts the power company's SOAP sandbox on loopback, then alternates rounds of the hub's path
+(mapping already applied, as the core hands it over: ``SoapConnector.push``) and of plain zeep
+(``client.service.RegisterCase(...)`` with zeep's default transport), each opening new cases.
+Prints both rates and their ratio (target ≥ 0.6). Writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+import zeep
+
+from connectors.soap.connector import SoapConnector
+from hub.connector import ConnectorContext, OutgoingReferral
+from hub.sandbox.server import BackgroundServer
+from hub.sandbox.soap import SoapSandbox
+
+ROOT = Path(__file__).resolve().parents[1]
+FIELDS = {
+    "Subject": "قطعی برق",
+    "Description": "برق محله از ساعت ۱۸ قطع است؛ لطفاً پیگیری کنید.",
+    "Category": "power.outage",
+    "Subscriber": {"FullName": "مریم کریمی", "Mobile": "09111234567", "NationalCode": "2110000011"},
+    "Location": {"County": "گرگان", "City": "گرگان", "Text": "خیابان ولیعصر، کوچه ۱۲"},
+}
+
+
+def rate(pushes: int, push: Callable[[int], object]) -> float:
+    started = time.perf_counter()
+    for number in range(pushes):
+        push(number)
+    return pushes / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pushes", type=int, default=300, help="pushes per round and path")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    agreement = yaml.safe_load((ROOT / "config/agreements/golestan-power.yaml").read_text())
+    sandbox = SoapSandbox()
+    with BackgroundServer(sandbox.app()) as server, tempfile.TemporaryDirectory() as cache:
+        settings = copy.deepcopy(agreement["connector"]["settings"])
+        settings["wsdl"] = f"{server.url}/?wsdl"
+        del settings["auth"]  # the sandbox runs without WS-Security here, for both paths
+        context = ConnectorContext(
+            agreement["id"], agreement["mapping"], agreement["status_map"],
+            ROOT / "config", Path(cache),
+        )  # fmt: skip
+        connector = SoapConnector(settings, context)
+        raw = zeep.Client(settings["wsdl"])
+
+        def hub_push(number: int, round_no: int) -> object:
+            referral = OutgoingReferral(
+                referral_id=number,
+                reference=f"R-{round_no}-{number}",
+                tracking_code=str(number),
+                idempotency_key=f"hub-{round_no}-{number}",
+                agreement_id=agreement["id"],
+                fields=FIELDS,
+                request={},
+            )
+            return connector.push(referral)
+
+        def raw_push(number: int, round_no: int) -> object:
+            return raw.service.RegisterCase(
+                RequestKey=f"raw-{round_no}-{number}",
+                ReferenceNo=f"Z-{round_no}-{number}",
+                **FIELDS,
+            ).CaseNumber
+
+        hub_push(0, -1)  # warm both paths: WSDL parsed, connections open
+        raw_push(0, -1)
+        hub_rates, raw_rates = [], []
+        for round_no in range(args.rounds):
+            hub_rates.append(rate(args.pushes, lambda n, r=round_no: hub_push(n, r)))
+            raw_rates.append(rate(args.pushes, lambda n, r=round_no: raw_push(n, r)))
+
+    hub_rate, raw_rate = statistics.median(hub_rates), statistics.median(raw_rates)
+    print(f"SoapConnector.push : {hub_rate:8.1f} pushes/s  (rounds: {_fmt(hub_rates)})")
+    print(f"raw zeep call      : {raw_rate:8.1f} pushes/s  (rounds: {_fmt(raw_rates)})")
+    print(f"ratio hub/raw      : {hub_rate / raw_rate:8.2f}  (target ≥ 0.6)")
+    print(f"cases opened: {sandbox.stats()['cases']}, duplicates: {sandbox.stats()['duplicates']}")
+
+
+def _fmt(rates: list[float]) -> str:
+    return ", ".join(f"{value:.0f}" for value in rates)
+
+
+if __name__ == "__main__":
+    main()
