@@ -37,8 +37,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
         },
     )
     if settings.effective_broker_url.startswith("sqla+"):
-        # The SQLAlchemy transport polls its table; keep the embedded hub responsive.
-        app.conf.broker_transport_options = {"polling_interval": 0.2}
+        # The SQLAlchemy transport hands every transport option to create_engine(): none apply.
+        app.conf.broker_transport_options = {}
     return app
 
 

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from hub.cli import agreements, db, processes
+from hub.cli import agreements, db, demo, processes
 
 app = typer.Typer(
     name="samad-hub",
@@ -18,6 +18,7 @@ app.add_typer(agreements.app, name="agreements")
 app.add_typer(db.app, name="db")
 app.command("serve")(processes.serve)
 app.command("worker")(processes.worker)
+app.command("demo")(demo.demo)
 
 
 @app.callback()

@@ -1,0 +1,103 @@
+"""The demo's world: a throw-away data directory, embedded settings, and sandboxed agencies.
+
+The shipped sample agreements are copied into the data directory with their sandbox addresses
+pointed at free loopback ports, so the demo never collides with anything already running.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hub.sandbox.server import BackgroundServer, free_port
+from hub.settings import REPO_ROOT
+
+SAMPLE_AGREEMENTS = REPO_ROOT / "config" / "agreements"
+DEMO_SECRETS = {
+    "SAMAD_WATER_TOKEN": "demo-water-token",
+    "SAMAD_GAS_API_KEY": "demo-gas-key",
+}
+
+
+@dataclass
+class DemoWorld:
+    data_dir: Path
+    sandboxes: dict[str, Any] = field(default_factory=dict)  # agreement id → sandbox app
+    servers: ExitStack = field(default_factory=ExitStack)
+
+
+def prepare_environment(data_dir: Path | None) -> Path:
+    """Point every setting at an embedded hub in ``data_dir`` (new temp dir by default)."""
+    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="samad-demo-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for name in [n for n in os.environ if n.startswith("SAMAD_")]:
+        del os.environ[name]
+    os.environ.update(
+        SAMAD_ENVIRONMENT="development",
+        SAMAD_DATA_DIR=str(data_dir),
+        SAMAD_AGREEMENTS_DIR=str(data_dir / "agreements"),
+        SAMAD_DISPATCH_EVERY_SECONDS="0.5",
+        SAMAD_POLL_SWEEP_EVERY_SECONDS="0.5",
+        SAMAD_DISPATCH_LEASE_SECONDS="5",
+        SAMAD_DELIVERY_BACKOFF_SECONDS="0.5",
+        SAMAD_DELIVERY_BACKOFF_MAX_SECONDS="2",
+        **DEMO_SECRETS,
+    )
+    from hub.settings import get_settings
+
+    get_settings.cache_clear()
+    return data_dir
+
+
+def _copy_agreement(name: str, target: Path, replacements: dict[str, str]) -> None:
+    text = (SAMPLE_AGREEMENTS / name).read_text(encoding="utf-8")
+    for old, new in replacements.items():
+        text = text.replace(old, new)
+    text = re.sub(r"interval_seconds: \d+", "interval_seconds: 1", text)
+    text = re.sub(r"backoff_seconds: \d+", "backoff_seconds: 0.5", text)
+    text = re.sub(r"backoff_max_seconds: \d+", "backoff_max_seconds: 2", text)
+    (target / name).write_text(text, encoding="utf-8")
+
+
+def start_sandboxes(world: DemoWorld, step_seconds: float) -> None:
+    """The agencies' own systems on free loopback ports, and agreements pointing at them."""
+    from hub.sandbox.rest import AuthMode, RestSandboxSettings
+    from hub.sandbox.rest import create_app as rest_app
+
+    agreements = world.data_dir / "agreements"
+    if agreements.exists():
+        shutil.rmtree(agreements)
+    agreements.mkdir()
+    rest_agencies = {
+        "golestan-water": (
+            "8731",
+            RestSandboxSettings(
+                auth=AuthMode.BEARER,
+                token=DEMO_SECRETS["SAMAD_WATER_TOKEN"],
+                step_seconds=step_seconds,
+            ),
+        ),
+        "golestan-gas": (
+            "8733",
+            RestSandboxSettings(
+                auth=AuthMode.API_KEY,
+                api_key_header="X-API-Key",
+                token=DEMO_SECRETS["SAMAD_GAS_API_KEY"],
+                step_seconds=step_seconds,
+                ticket_prefix="GAS",
+            ),
+        ),
+    }
+    for agreement_id, (sample_port, settings) in rest_agencies.items():
+        app = rest_app(settings)
+        server = world.servers.enter_context(BackgroundServer(app, port=free_port()))
+        world.sandboxes[agreement_id] = app
+        _copy_agreement(
+            f"{agreement_id}.yaml", agreements, {f"http://127.0.0.1:{sample_port}": server.url}
+        )
