@@ -63,6 +63,7 @@ class MaildirReplies:
 
     def _open(self) -> mailbox.Maildir:
         path = Path(self._source.path)
+        path.parent.mkdir(parents=True, exist_ok=True)  # Maildir(create=True) makes only the leaf
         return mailbox.Maildir(path, factory=None, create=True)
 
     def _processed_folder(self, box: mailbox.Maildir) -> mailbox.Maildir | None:

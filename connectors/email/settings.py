@@ -7,7 +7,6 @@ names and defaults to lean on after the core has validated the agreement against
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,6 +14,8 @@ from email.utils import parseaddr
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from hub.settings import get_settings
 
 SETTINGS_SCHEMA: dict[str, Any] = json.loads(
     resources.files(__package__).joinpath("settings.schema.json").read_text(encoding="utf-8")
@@ -110,7 +111,7 @@ def _reply_source(raw: Mapping[str, Any]) -> ImapSource | MaildirSource:
 
 def resolve_data_dir(path: str) -> Path:
     """Expand ``${data_dir}``: the core resolves only ``${env:…}``, so the connector does this."""
-    data_dir = os.environ.get("SAMAD_DATA_DIR", "data")
+    data_dir = str(get_settings().data_dir)
     return Path(path.replace("${data_dir}", data_dir)).expanduser()
 
 

@@ -23,6 +23,7 @@ class MaildirDrop:
     path: Path
 
     def deliver(self, message: EmailMessage) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         mailbox.Maildir(self.path, factory=None, create=True).add(message.as_bytes())
 
 
