@@ -9,10 +9,10 @@ Definitions (the deadline sweep and the figures rely on them):
   lies inside working hours, and may be the very end of a working period (14:30 rather than the
   next morning's 07:30).
 - **t plus N working days** is on the Nth working day that *begins after t* (a day whose first
-  working instant is later than t). If t is inside working hours (closing time included), it is
-  t's local time of day on
-  that day — moved forward to that day's next working instant if that time is not worked there
-  (a half-day Thursday, a partial closure), or to the end of its hours if none is left. If t is
+  working instant is later than t). If t is inside working hours (closing time included), it
+  is t's local time of day on that day — moved forward to that day's next working instant if
+  that time is not worked there (a half-day Thursday, a partial closure), or to the end of its
+  hours if none is left. If t is
   outside working hours (evening, weekend, holiday, lunch break), it is the end of that day's
   working hours. So a request arriving Saturday 10:00 is due one working day later on Sunday
   10:00; one arriving Friday, Saturday 06:00 or Saturday 20:00 is due at the end of the first
