@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
 
 from hub.errors import ConnectorError, ConnectorRefused
 from hub.sandbox.mail import MailAgencySandbox
-from hub.sandbox.server import free_port
+from hub.sandbox.server import BackgroundServer, free_port
 from tests.support.mailservers import (
     AGENCY_ADDRESS,
     SmtpServer,
@@ -171,3 +174,32 @@ def test_a_broken_admin_template_is_a_permanent_error(
     with pytest.raises(ConnectorRefused, match="template"):
         connector.push(referral())
     assert any("body.txt.j2" in problem for problem in connector.check().problems)
+
+
+def photo_server_app() -> Starlette:
+    async def photo(request: object) -> Response:
+        return Response(b"\x89PNG fake photo", media_type="image/png")
+
+    return Starlette(routes=[Route("/files/photo.png", photo)])
+
+
+def test_attachments_are_forwarded_only_when_the_agreement_allows(
+    smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    with BackgroundServer(photo_server_app()) as files:
+        attached = {
+            "name": "عکس.png",
+            "content_type": "image/png",
+            "url": f"{files.url}/files/photo.png",
+        }
+        request = {**referral().request, "attachments": [attached]}
+        allowed = connector_for(smtp_server, tmp_path, attachments={"forward": True})
+        allowed.push(referral(request=request))
+        connector_for(smtp_server, tmp_path).push(referral(request=request))
+
+    forwarded, withheld = smtp_server.messages
+    [attachment] = forwarded.iter_attachments()
+    assert attachment.get_filename() == "عکس.png"
+    assert attachment.get_content() == b"\x89PNG fake photo"
+    assert list(withheld.iter_attachments()) == []
+    assert files.url not in withheld.as_string()
