@@ -67,6 +67,11 @@ def as_mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"answer": value}
 
 
+def as_list(value: Any) -> list[Any]:
+    """zeep gives a lone item where the schema allows many: a one-item list then."""
+    return value if isinstance(value, list) else [value]
+
+
 def as_datetime(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value

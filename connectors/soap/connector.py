@@ -102,13 +102,10 @@ class SoapConnector(Connector):
         operation = self.settings["operations"]["poll_batch"]
         updates = []
         for chunk in _chunks(external_ids, int(poll.get("batch_size", DEFAULT_BATCH_SIZE))):
-            data = answers.plain(
-                self._call(operation, answers.nested(poll["batch_field"], list(chunk)), {})
-            )
+            payload = answers.nested(poll["batch_field"], list(chunk))
+            data = answers.plain(self._call(operation, payload, {}))
             items = answers.read(poll.get("items", "@"), data) or []
-            updates += [
-                self._update(item) for item in (items if isinstance(items, list) else [items])
-            ]
+            updates += [self._update(item) for item in answers.as_list(items)]
         return updates
 
     def _poll_one_by_one(self, external_ids: Sequence[str]) -> list[AgencyUpdate]:
