@@ -12,7 +12,7 @@ app = typer.Typer(help="Database schema migrations (Alembic).", no_args_is_help=
 
 
 @app.command()
-def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+def upgrade(revision: str = typer.Argument("heads", help="Target revision.")) -> None:
     """Bring the database (SAMAD_DATABASE_URL, or embedded SQLite) up to the latest schema."""
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
