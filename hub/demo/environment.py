@@ -22,6 +22,7 @@ SAMPLE_AGREEMENTS = REPO_ROOT / "config" / "agreements"
 DEMO_SECRETS = {
     "SAMAD_WATER_TOKEN": "demo-water-token",
     "SAMAD_GAS_API_KEY": "demo-gas-key",
+    "SAMAD_POWER_WSSE_PASSWORD": "demo-power-password",
 }
 
 
@@ -101,3 +102,36 @@ def start_sandboxes(world: DemoWorld, step_seconds: float) -> None:
         _copy_agreement(
             f"{agreement_id}.yaml", agreements, {f"http://127.0.0.1:{sample_port}": server.url}
         )
+    _start_soap_agency(world, agreements, step_seconds)
+    _start_mail_agency(world, agreements, step_seconds)
+
+
+def _start_soap_agency(world: DemoWorld, agreements: Path, step_seconds: float) -> None:
+    """The power company's legacy case registry, speaking SOAP with WS-Security."""
+    from hub.sandbox.soap.app import SoapSandbox
+
+    sandbox = SoapSandbox(
+        step_seconds=step_seconds,
+        users={"samad-111": DEMO_SECRETS["SAMAD_POWER_WSSE_PASSWORD"]},
+    )
+    server = world.servers.enter_context(BackgroundServer(sandbox.app(), port=free_port()))
+    world.sandboxes["golestan-power"] = sandbox
+    _copy_agreement("golestan-power.yaml", agreements, {"http://127.0.0.1:8732": server.url})
+
+
+def _start_mail_agency(world: DemoWorld, agreements: Path, step_seconds: float) -> None:
+    """Gorgan municipality's secretariat: a mailbox a clerk reads and answers."""
+    from hub.sandbox.mail.clerk import ClerkAnswer
+    from hub.sandbox.mail.sandbox import MailAgencySandbox
+
+    replies = world.data_dir / "mail" / "replies"
+    script = (
+        ClerkAnswer("وضعیت: رسیدگی شد", "اکیپ خدمات شهری اعزام و موضوع برطرف شد. با تشکر"),
+        ClerkAnswer("STATUS: RESOLVED", "The street light was repaired by the municipality."),
+    )
+    sandbox = MailAgencySandbox(maildir=replies, reply_delay=step_seconds, script=script)
+    world.servers.enter_context(sandbox)
+    world.sandboxes["golestan-gorgan-municipality"] = sandbox
+    _copy_agreement(
+        "golestan-gorgan-municipality.yaml", agreements, {"port: 8725": f"port: {sandbox.port}"}
+    )
