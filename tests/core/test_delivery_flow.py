@@ -97,3 +97,35 @@ def test_a_returned_case_is_rerouted_to_the_next_agency_that_covers_it(
         "golestan-rural-water",
     ]
     assert wait_for(lambda: api.get(f"/v1/requests/{code}").json()["status"] == "triage")
+
+
+def test_a_power_outage_goes_to_the_soap_case_registry_and_its_answer_comes_back(
+    api: httpx.Client, clean_sandboxes: Sandboxes
+) -> None:
+    request = citizen_request(
+        category="power.outage",
+        subject="قطعی برق کوچه",
+        description="برق کوچه ما از ساعت ۱۸ قطع است.",
+    )
+    code = api.post("/v1/requests", json=request).json()["tracking_code"]
+    body = wait_for_states(api, code, ["resolved"])
+    case_number = body["referrals"][0]["external_id"]
+    assert case_number.startswith("BRQ/")
+    assert clean_sandboxes.power.stats()["duplicates"] == 0
+    assert body["result"]
+
+
+def test_a_street_light_complaint_is_mailed_to_the_municipality_and_the_reply_resolves_it(
+    api: httpx.Client, clean_sandboxes: Sandboxes
+) -> None:
+    request = citizen_request(
+        category="municipality.street_light",
+        subject="خاموشی چراغ‌های بلوار",
+        description="چراغ‌های بلوار ناهارخوران دو شب است خاموش هستند.",
+    )
+    code = api.post("/v1/requests", json=request).json()["tracking_code"]
+    body = wait_for_states(api, code, ["resolved"])
+    reference = body["referrals"][0]["reference"]
+    mails = [m for m in clean_sandboxes.municipality.received if reference in str(m["Subject"])]
+    assert len(mails) == 1
+    assert body["result"]

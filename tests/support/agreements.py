@@ -14,7 +14,9 @@ def _with_polling(text: str, seconds: int) -> str:
     return re.sub(r"interval_seconds: \d+", f"interval_seconds: {seconds}", text)
 
 
-def write_test_agreements(directory: Path, *, water_url: str, rural_url: str) -> None:
+def write_test_agreements(
+    directory: Path, *, water_url: str, rural_url: str, power_url: str, smtp_port: int
+) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     water = (SAMPLES / "golestan-water.yaml").read_text(encoding="utf-8")
     water = _with_polling(water.replace("http://127.0.0.1:8731", water_url), 1)
@@ -35,3 +37,10 @@ def write_test_agreements(directory: Path, *, water_url: str, rural_url: str) ->
         "name_en: Golestan Rural Water and Wastewater Company",
     )
     (directory / "golestan-rural-water.yaml").write_text(rural, encoding="utf-8")
+    power = (SAMPLES / "golestan-power.yaml").read_text(encoding="utf-8")
+    power = _with_polling(power.replace("http://127.0.0.1:8732", power_url), 1)
+    (directory / "golestan-power.yaml").write_text(power, encoding="utf-8")
+    name = "golestan-gorgan-municipality.yaml"
+    municipality = (SAMPLES / name).read_text(encoding="utf-8")
+    municipality = _with_polling(municipality.replace("port: 8725", f"port: {smtp_port}"), 1)
+    (directory / name).write_text(municipality, encoding="utf-8")

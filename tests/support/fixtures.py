@@ -9,18 +9,27 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
 import pytest
 import redis
 
+from hub.sandbox.mail.clerk import ClerkAnswer
+from hub.sandbox.mail.sandbox import MailAgencySandbox
 from hub.sandbox.rest import AuthMode, RestSandboxApp, RestSandboxSettings, create_app
 from hub.sandbox.server import BackgroundServer, free_port
+from hub.sandbox.soap.app import SoapSandbox
 from hub.settings import REPO_ROOT, get_settings
 from tests.support.agreements import write_test_agreements
 
 WATER_TOKEN = "test-water-token"
+POWER_PASSWORD = "test-power-password"
+CLERK_SCRIPT = (
+    ClerkAnswer("وضعیت: رسیدگی شد", "چراغ‌ها تعمیر شد. با تشکر"),
+    ClerkAnswer("STATUS: RESOLVED", "Repaired."),
+)
 
 
 def _admin_dsn() -> str:
@@ -59,26 +68,41 @@ def broker() -> Iterator[str]:
 
 
 class Sandboxes:
-    def __init__(self, water: RestSandboxApp, rural: RestSandboxApp) -> None:
+    def __init__(
+        self, water: RestSandboxApp, rural: RestSandboxApp, power: Any, municipality: Any
+    ) -> None:
         self.water = water
         self.rural = rural
+        self.power = power  # hub.sandbox.soap.app.SoapSandbox
+        self.municipality = municipality  # hub.sandbox.mail.sandbox.MailAgencySandbox
 
 
 @pytest.fixture(scope="session")
 def sandboxes() -> Iterator[Sandboxes]:
     """The agencies' own systems, and the agreements that point at them."""
     os.environ["SAMAD_WATER_TOKEN"] = WATER_TOKEN
+    os.environ["SAMAD_POWER_WSSE_PASSWORD"] = POWER_PASSWORD
     water = create_app(
         RestSandboxSettings(auth=AuthMode.BEARER, token=WATER_TOKEN, step_seconds=0.4)
     )
     rural = create_app(RestSandboxSettings(step_seconds=0.4))
-    with BackgroundServer(water) as water_server, BackgroundServer(rural) as rural_server:
+    power = SoapSandbox(step_seconds=0.4, users={"samad-111": POWER_PASSWORD})
+    replies = get_settings().data_dir / "mail" / "replies"
+    municipality = MailAgencySandbox(maildir=replies, reply_delay=0.4, script=CLERK_SCRIPT)
+    with (
+        BackgroundServer(water) as water_server,
+        BackgroundServer(rural) as rural_server,
+        BackgroundServer(power.app()) as power_server,
+        municipality,
+    ):
         write_test_agreements(
             Path(os.environ["SAMAD_AGREEMENTS_DIR"]),
             water_url=water_server.url,
             rural_url=rural_server.url,
+            power_url=power_server.url,
+            smtp_port=municipality.port,
         )
-        yield Sandboxes(water, rural)
+        yield Sandboxes(water, rural, power, municipality)
 
 
 @pytest.fixture
