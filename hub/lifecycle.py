@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from hub.db.models import Referral
 from hub.db.types import utcnow
 from hub.events import EventKind, record
+from hub.handling_time import handling_stamps
 from hub.states import ReferralState, is_allowed
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ def transition(
     stamp = _STAMPS.get(to_state)
     if stamp and getattr(referral, stamp) is None:
         changes[stamp] = now
+    changes.update(handling_stamps(referral, to_state, now))
     changes.update(values or {})
     result = session.execute(
         update(Referral)

@@ -76,16 +76,26 @@ class Referral(Base):
     act_due_at: Mapped[datetime | None]
     result_due_at: Mapped[datetime | None]
     next_deadline_at: Mapped[datetime | None] = mapped_column(index=True)
+    deadlines_started_at: Mapped[datetime | None]  # creation, or the citizen's last reopen
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     delivered_at: Mapped[datetime | None]
     viewed_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+    # Supervision (hub/handling_time.py): when the agency first acted, and working seconds from
+    # delivery to the first view / act / result, stored at transition time so figures stay SQL.
+    acted_at: Mapped[datetime | None]
+    view_working_seconds: Mapped[int | None]
+    act_working_seconds: Mapped[int | None]
+    resolve_working_seconds: Mapped[int | None]
 
     request: Mapped[Request] = relationship(back_populates="referrals", lazy="raise_on_sql")
 
-    __table_args__ = (Index("ix_referrals_agreement_external", "agreement_id", "external_id"),)
+    __table_args__ = (
+        Index("ix_referrals_agreement_external", "agreement_id", "external_id"),
+        Index("ix_referrals_created_at_agreement", "created_at", "agreement_id"),
+    )
 
 
 class DeliveryAttempt(Base):
@@ -141,3 +151,6 @@ class Event(Base):
     actor: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The audit chain (hub/audit.py): filled when the event is sealed, in seq order.
+    seq: Mapped[int | None] = mapped_column(BigId, unique=True)  # uq_events_seq
+    chain_hash: Mapped[str | None] = mapped_column(String(64))
