@@ -1,0 +1,182 @@
+"""Delivery throughput: intake → sandbox agency has the ticket, vs a Celery no-op pipeline.
+
+    .venv/bin/python bench/delivery.py [--referrals 2000] [--concurrency 4]
+
+Two Celery worker processes (threads pool) on Redis and PostgreSQL. The hub run submits requests
+through the intake (validation, storage, routing, outbox, publish) and waits until the REST
+sandbox — a separate process — holds every ticket. The baseline publishes as many no-op tasks to
+the same two workers and waits until all ran. Prints both rates and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import PYTHON, REDIS, REPO, machine, process, scratch_database, wait_http
+from hub.sandbox.server import free_port
+
+COUNTER = "redis://127.0.0.1:6379/13"
+
+
+def _national_id(n: int) -> str:
+    body = f"{(n * 7919 + 1234567) % 10**9:09d}"
+    r = sum(int(d) * w for d, w in zip(body, range(10, 1, -1), strict=True)) % 11
+    return body + str(r if r < 2 else 11 - r)
+
+
+def _request(n: int) -> dict:
+    return {
+        "channel": "phone_111",
+        "type": "complaint",
+        "category": "water.outage",
+        "subject": "قطعی آب",
+        "description": f"آب ساختمان قطع است، پرونده {n}",
+        "citizen": {
+            "national_id": _national_id(n),
+            "first_name": "مریم",
+            "last_name": "احمدی",
+            "mobile": "09121234567",
+        },
+        "location": {"county": "گرگان"},
+    }
+
+
+def _agreements(directory: Path, sandbox_url: str) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    text = (REPO / "config" / "agreements" / "golestan-water.yaml").read_text(encoding="utf-8")
+    text = text.replace("http://127.0.0.1:8731", sandbox_url)
+    (directory / "golestan-water.yaml").write_text(text, encoding="utf-8")
+
+
+def _workers(env: dict[str, str], logs: Path, concurrency: int) -> list:
+    cmd = [
+        PYTHON,
+        "-m",
+        "celery",
+        "-A",
+        "hub.celery_app:app",
+        "worker",
+        "--include",
+        "bench.noop",
+        "--pool",
+        "threads",
+        f"--concurrency={concurrency}",
+        "--loglevel=WARNING",
+        "--without-gossip",
+        "--without-mingle",
+        "-Q",
+        "samad",
+    ]
+    return [
+        process([*cmd, "-n", f"bench{i}@%h"], env, logs / f"bench-worker{i}.log") for i in range(2)
+    ]
+
+
+def run_hub(count: int, sandbox_url: str) -> float:
+    from hub.agreements.registry import get_registry
+    from hub.db.session import session_scope
+    from hub.intake import submit_request
+    from hub.settings import get_settings
+    from hub.tasks import send_deliveries
+
+    registry, settings = get_registry(), get_settings()
+    base = random.randrange(10**8)
+
+    def submit(n: int) -> None:
+        with session_scope() as session:
+            result = submit_request(session, _request(base + n), registry, settings)
+            session.commit()
+            send_deliveries([r.id for r in result.referrals])
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(submit, range(count)))
+    while httpx.get(f"{sandbox_url}/_control/stats").json()["tickets"] < count:
+        time.sleep(0.05)
+    return count / (time.monotonic() - started)
+
+
+def run_noop(count: int) -> float:
+    from bench.noop import noop
+
+    counter = redis.Redis.from_url(COUNTER)
+    counter.delete("bench:noop")
+    started = time.monotonic()
+    for n in range(count):
+        noop.delay(n)
+    while int(counter.get("bench:noop") or 0) < count:
+        time.sleep(0.02)
+    return count / (time.monotonic() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--referrals", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+    logs = Path(tempfile.mkdtemp(prefix="samad-bench-"))
+    redis.Redis.from_url(REDIS).flushdb()
+    with scratch_database("samad_bench_delivery") as db_url:
+        sandbox_port = free_port()
+        sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+        os.environ.update(
+            SAMAD_DATABASE_URL=db_url,
+            SAMAD_BROKER_URL=REDIS,
+            SAMAD_DATA_DIR=str(logs),
+            SAMAD_AGREEMENTS_DIR=str(logs / "agreements"),
+            SAMAD_WATER_TOKEN="sandbox-token",
+            SAMAD_BENCH_COUNTER=COUNTER,
+            SAMAD_DISPATCH_LEASE_SECONDS="600",
+        )
+        _agreements(logs / "agreements", sandbox_url)
+        sandbox = [
+            PYTHON,
+            "-m",
+            "hub.sandbox.rest",
+            "--port",
+            str(sandbox_port),
+            "--step-seconds",
+            "3600",
+            "--auth",
+            "bearer",
+            "--token",
+            "sandbox-token",
+        ]
+        with process(sandbox, dict(os.environ), logs / "sandbox.log"):
+            wait_http(f"{sandbox_url}/_control/stats")
+            workers = _workers(dict(os.environ), logs, args.concurrency)
+            for w in workers:
+                w.__enter__()
+            try:
+                time.sleep(3)
+                run_noop(200)  # warm up both workers
+                noop_rate = run_noop(args.referrals)
+                hub_rate = run_hub(args.referrals, sandbox_url)
+            finally:
+                for w in workers:
+                    w.__exit__(None, None, None)
+    redis.Redis.from_url(REDIS).flushdb()
+    print(f"machine: {machine()}")
+    print(
+        f"2 Celery worker processes, threads pool x{args.concurrency}, Redis, PostgreSQL; "
+        f"{args.referrals} referrals"
+    )
+    print(f"celery no-op pipeline   {noop_rate:8.0f} tasks/s")
+    print(f"intake → agency ticket  {hub_rate:8.0f} referrals/s")
+    print(f"ratio hub/no-op: {hub_rate / noop_rate:.3f} (target >= 0.3)")
+
+
+if __name__ == "__main__":
+    main()
