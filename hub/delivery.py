@@ -25,6 +25,7 @@ from hub.connector import OutgoingReferral, Receipt
 from hub.db.models import DeliveryAttempt, Referral, Request
 from hub.db.session import session_scope
 from hub.db.types import utcnow
+from hub.delivery_gate import gate, record_push
 from hub.errors import ConnectorError, HubError, NotFound
 from hub.events import EventKind, record
 from hub.jsonsafe import json_safe
@@ -42,6 +43,7 @@ class DeliveryOutcome(StrEnum):
     RETRY = "retry"
     FAILED = "failed"
     NOT_DUE = "not_due"  # someone else has it, or it is not waiting for delivery
+    DEFERRED = "deferred"  # its agency's breaker is open or its throttle full: not an attempt
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class _Claim:
 def deliver(
     referral_id: int, registry: AgreementRegistry, settings: Settings, worker: str = ""
 ) -> DeliveryOutcome:
+    if gate(referral_id, registry, settings) is not None:
+        return DeliveryOutcome.DEFERRED
     claim = _claim(referral_id, registry, settings, worker)
     if claim is None:
         return DeliveryOutcome.NOT_DUE
@@ -73,6 +77,7 @@ def deliver(
         log.exception("connector %s crashed on referral %s", agreement.connector_type, referral_id)
         receipt, error = None, ConnectorError(f"connector crashed: {exc!r}", permanent=False)
     duration_ms = int((time.monotonic() - started) * 1000)
+    record_push(agreement, settings, error)
     policy = RetryPolicy.for_agreement(agreement.delivery, settings)
     return _settle(claim, receipt, error, duration_ms, policy, agreement.poll_interval_seconds)
 
