@@ -15,6 +15,8 @@ from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DEVELOPMENT_SECRET_KEY = "samad-development-key-not-for-production"
+WEAK_SECRETS = {"changeme", "change-me", "secret", "password", "default", "samad"}
 
 
 class Settings(BaseSettings):
@@ -46,6 +48,49 @@ class Settings(BaseSettings):
 
     agreements_reload_seconds: float = 2.0  # how often files are checked for changes
 
+    # Deadlines and escalation (hub.deadlines, hub.escalation).
+    deadline_sweep_every_seconds: float = 30.0
+    deadline_sweep_batch_size: int = 1000
+    clock_file: Path | None = None  # tests and demos only: a file holding the sweep's "now"
+
+    # Notifications (hub.notifications, hub.notifiers): recorded first, sent by a sweep.
+    notification_sweep_every_seconds: float = 5.0
+    notification_max_attempts: int = 6
+    notification_backoff_seconds: float = 30.0
+    notification_backoff_max_seconds: float = 3600.0
+    notification_lease_seconds: float = 120.0  # a send not settled by then is tried again
+    smtp_host: str = ""  # the email notifier's relay; empty: email notifications fail, alerted
+    smtp_port: int = 25
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "سامانه ۱۱۱ استان گلستان <samad@golestan111.example>"
+    sms_url: str = ""  # a Kavenegar-style gateway, e.g. https://api.kavenegar.com
+    sms_api_key: str = ""
+    sms_sender: str = "10004346"
+
+    # Feedback: how long after a result the citizen may reopen it (calendar days).
+    reopen_window_days: float = 7.0
+
+    # Access control (hub.auth): the key that hashes tokens and session ids; required in production.
+    secret_key: str = ""
+    token_days: int = 365  # default lifetime of an API token
+    session_hours: float = 12.0  # a dashboard login lasts this long
+    cookie_secure: bool | None = None  # default: secure cookies in production only
+    lookup_rate_per_ip: str = "30/minute"  # citizen look-ups (limits' notation)
+    lookup_rate_per_code: str = "10/minute"
+    login_rate_per_ip: str = "10/minute"
+    webhook_tolerance_seconds: int = 300  # how old a signed agency update may be
+    max_body_bytes: int = 262_144  # larger request bodies are refused with 413
+    max_json_depth: int = 32
+
+    # Faults: per-agency circuit breaker (state in Redis when there is one), failure digest.
+    breaker_failure_threshold: int = 5  # transient failures in a row that open the breaker
+    breaker_open_seconds: float = 30.0  # how long an open breaker waits before a probe
+    breaker_probe_wait_seconds: float = 5.0  # others wait this long while one push probes
+    admin_emails: list[str] = []  # receive the daily failure digest
+    failure_digest_at: str = "04:30"  # UTC time of day of the digest (08:00 in Tehran), by email
+
     @model_validator(mode="after")
     def _refuse_embedded_defaults_in_production(self) -> Settings:
         if self.environment == "production":
@@ -54,7 +99,12 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "production needs " + ", ".join(f"SAMAD_{n.upper()}" for n in missing)
                 )
+            _refuse_weak_secret(self.secret_key)
         return self
+
+    @property
+    def effective_secret_key(self) -> str:
+        return self.secret_key or DEVELOPMENT_SECRET_KEY
 
     @property
     def effective_database_url(self) -> str:
@@ -67,6 +117,13 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+
+def _refuse_weak_secret(secret: str) -> None:
+    if not secret.strip() or secret == DEVELOPMENT_SECRET_KEY or secret.lower() in WEAK_SECRETS:
+        raise ValueError("production needs SAMAD_SECRET_KEY: a random value, never a default")
+    if len(secret) < 32:
+        raise ValueError("SAMAD_SECRET_KEY must be at least 32 characters in production")
 
 
 @functools.cache
