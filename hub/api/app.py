@@ -6,7 +6,8 @@ from fastapi import FastAPI
 
 from hub import __version__
 from hub.api.errors import install_error_handlers
-from hub.api.routes import agreements, health, requests
+from hub.api.protection import install_protection
+from hub.api.routes import admin, agreements, health, requests
 
 
 def create_app() -> FastAPI:
@@ -16,6 +17,7 @@ def create_app() -> FastAPI:
         description="Citizen requests of the Samad centre (111), referred to executive agencies.",
     )
     install_error_handlers(app)
-    for module in (requests, agreements, health):
+    install_protection(app)
+    for module in (requests, agreements, health, admin):
         app.include_router(module.router)
     return app

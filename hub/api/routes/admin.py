@@ -1,0 +1,66 @@
+"""Admin: failed deliveries (dead letters) and sending them again; the agencies' breakers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from hub.api.deps import RegistryDep, SessionDep
+from hub.breaker import breaker_states
+from hub.dead_letters import dead_letter, failed_ids, list_failed, resend
+from hub.errors import NotFound
+from hub.tasks import send_deliveries
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+@router.get("/failed")
+def failed(
+    session: SessionDep,
+    agency: str | None = Query(None, description="An agreement id."),
+    limit: int = Query(500, ge=1, le=5000),
+) -> list[dict[str, Any]]:
+    """Referrals whose delivery finally failed, the most recent first."""
+    return [letter.as_dict() for letter in list_failed(session, agency, limit=limit)]
+
+
+@router.get("/failed/{referral_id}")
+def failed_one(referral_id: int, session: SessionDep, registry: RegistryDep) -> dict[str, Any]:
+    """One failed referral: its payload, every attempt and the last error."""
+    return dead_letter(session, referral_id, registry).as_dict()
+
+
+@router.post("/referrals/{referral_id}/resend")
+def resend_one(referral_id: int, session: SessionDep) -> dict[str, Any]:
+    """Send a failed referral again (a fresh round of attempts, the same idempotency key)."""
+    if not resend(session, referral_id, actor="admin-api"):
+        raise NotFound(f"referral {referral_id} is not in delivery_failed")
+    session.commit()
+    send_deliveries([referral_id])
+    return {"resent": [referral_id]}
+
+
+@router.post("/resend")
+def resend_agency(
+    session: SessionDep, agency: str = Query(..., description="An agreement id.")
+) -> dict[str, Any]:
+    """Send every failed referral of one agency again."""
+    ids = [i for i in failed_ids(session, agency) if resend(session, i, actor="admin-api")]
+    session.commit()
+    send_deliveries(ids)
+    return {"resent": ids}
+
+
+@router.get("/breakers")
+def breakers(registry: RegistryDep) -> dict[str, dict[str, Any]]:
+    """Each agency's circuit breaker: closed, open (until when) or half_open (probing)."""
+    states = breaker_states([a.id for a in registry.all()])
+    return {
+        agreement_id: {
+            "state": str(view.state),
+            "failures": view.failures,
+            "open_until": view.open_until,
+        }
+        for agreement_id, view in states.items()
+    }
