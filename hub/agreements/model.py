@@ -33,6 +33,15 @@ class Agreement:
     document: dict[str, Any] = field(repr=False)  # the whole validated file
     enabled: bool = True
 
+    def __hash__(self) -> int:
+        # An agreement is one version of one file: id and content hash say all.
+        return hash((self.id, self.version))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Agreement):
+            return NotImplemented
+        return (self.id, self.version) == (other.id, other.version)
+
     def map_status(self, agency_status: str) -> ReferralState | None:
         return self.status_map.get(agency_status)
 

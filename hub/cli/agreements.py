@@ -50,16 +50,16 @@ def list_agreements() -> None:
     """Show the loaded agreements as a table."""
     registry = get_registry()
     table = Table(title="Agreements / تفاهم‌نامه‌ها")
-    for column in ("id", "agency", "نام دستگاه", "connector", "routes", "priority", "version"):
+    table.add_column("id", no_wrap=True)
+    for column in ("agency / دستگاه", "connector", "routes", "priority", "version"):
         table.add_column(column)
     for a in registry.all():
         routes = "; ".join(
             ",".join(r.categories) + (f" @ {','.join(r.counties)}" if r.counties else "")
             for r in a.routes
         )
-        table.add_row(
-            a.id, a.name_en, a.name_fa, a.connector_type, routes, str(a.priority), a.version
-        )
+        agency = f"{a.name_en}\n{a.name_fa}"
+        table.add_row(a.id, agency, a.connector_type, routes, str(a.priority), a.version)
     console.print(table)
     for problem in registry.problems:
         console.print(f"[red]not loaded:[/red] {problem}")

@@ -1,0 +1,77 @@
+"""The referral state machine: allowed moves only, compare-and-set, every move in the log."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import select
+
+from hub.agreements.registry import get_registry
+from hub.db.models import Event, Referral
+from hub.db.session import session_scope
+from hub.intake import submit_request
+from hub.lifecycle import transition
+from hub.settings import get_settings
+from hub.states import ReferralState as S
+from hub.states import is_allowed
+from tests.support.requests import citizen_request
+
+
+@pytest.fixture
+def referral_id(database: str, sandboxes: object) -> int:
+    with session_scope() as session:
+        result = submit_request(session, citizen_request(), get_registry(), get_settings())
+        return result.referrals[0].id
+
+
+def test_an_illegal_move_is_refused_recorded_and_not_applied(referral_id: int) -> None:
+    with session_scope() as session:
+        referral = session.get_one(Referral, referral_id)
+        assert transition(session, referral, S.RESOLVED) is False
+    with session_scope() as session:
+        assert session.get_one(Referral, referral_id).state == S.PENDING
+        refused = session.scalars(
+            select(Event).where(
+                Event.referral_id == referral_id, Event.kind == "referral.transition_refused"
+            )
+        ).one()
+        assert (refused.from_state, refused.to_state) == ("pending", "resolved")
+
+
+def test_two_workers_racing_for_one_referral_move_it_once(referral_id: int) -> None:
+    def claim(_: int) -> bool:
+        with session_scope() as session:
+            referral = session.get_one(Referral, referral_id)
+            return transition(session, referral, S.DELIVERING, actor="racer")
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(claim, range(8)))
+    assert outcomes.count(True) == 1
+    with session_scope() as session:
+        moves = session.scalars(
+            select(Event).where(
+                Event.referral_id == referral_id,
+                Event.actor == "racer",
+                Event.kind == "referral.state_changed",
+            )
+        ).all()
+        assert len(moves) == 1  # losers that came late are refused and logged, not applied
+
+
+def test_a_stale_copy_cannot_overwrite_a_newer_state(referral_id: int) -> None:
+    with session_scope() as session:
+        stale = session.get_one(Referral, referral_id)
+        session.expunge(stale)
+    with session_scope() as session:
+        assert transition(session, session.get_one(Referral, referral_id), S.DELIVERING)
+    with session_scope() as session:
+        session.add(stale)
+        assert transition(session, stale, S.DELIVERING) is False
+
+
+def test_agency_progress_never_goes_backwards() -> None:
+    assert is_allowed(S.DELIVERED, S.RESOLVED)
+    assert not is_allowed(S.RESOLVED, S.VIEWED)
+    assert not is_allowed(S.IN_PROGRESS, S.DELIVERED)
+    assert not is_allowed(S.REROUTED, S.PENDING)
