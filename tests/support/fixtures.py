@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -113,15 +113,45 @@ def clean_sandboxes(sandboxes: Sandboxes) -> Sandboxes:
 
 
 @pytest.fixture(scope="session")
-def api(database: str, sandboxes: Sandboxes) -> Iterator[httpx.Client]:
+def api_server(database: str, sandboxes: Sandboxes) -> Iterator[BackgroundServer]:
     """The hub's real HTTP API on a loopback port."""
     from hub.api.app import create_app as create_api
 
-    with (
-        BackgroundServer(create_api()) as server,
-        httpx.Client(base_url=server.url, timeout=10) as client,
-    ):
-        yield client
+    with BackgroundServer(create_api()) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def api_as(api_server: BackgroundServer) -> Iterator[Callable[..., httpx.Client]]:
+    """``api_as("agency", agreement="golestan-water")``: a client with a fresh token of that role.
+
+    ``api_as(None)`` is a client without credentials (a citizen, or an intruder).
+    """
+    from hub.auth.roles import Role
+    from hub.auth.tokens import create_token
+    from hub.db.session import session_scope
+
+    clients: list[httpx.Client] = []
+
+    def client_for(role: str | None, agreement: str | None = None) -> httpx.Client:
+        headers = {}
+        if role is not None:
+            with session_scope() as session:
+                issued = create_token(session, f"test-{role}", Role(role), agreement)
+            headers["Authorization"] = f"Bearer {issued.secret}"
+        client = httpx.Client(base_url=api_server.url, timeout=10, headers=headers)
+        clients.append(client)
+        return client
+
+    yield client_for
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def api(api_as: Callable[..., httpx.Client]) -> httpx.Client:
+    """A client of the hub's real HTTP API, with an operator's token (the 111 call centre)."""
+    return api_as("operator")
 
 
 @pytest.fixture(scope="session")

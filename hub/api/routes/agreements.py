@@ -6,13 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from hub.api.auth import StaffDep
 from hub.api.deps import RegistryDep
 
 router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
 
 
 @router.get("")
-def list_agreements(registry: RegistryDep) -> dict[str, Any]:
+def list_agreements(registry: RegistryDep, caller: StaffDep) -> dict[str, Any]:
     """Every valid agreement, and the problems of files that could not be loaded."""
     return {
         "items": [

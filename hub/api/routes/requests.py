@@ -6,8 +6,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
+from fastapi import Request as HttpRequest
 from sqlalchemy import func, select
 
+from hub.api.auth import CitizenOrStaffDep, OperatorDep, StaffDep
+from hub.api.citizen import citizen_lookup
 from hub.api.deps import RegistryDep, SessionDep, SettingsDep
 from hub.api.presenters import event_view, referral_view, request_summary
 from hub.db.models import Event, Referral, Request
@@ -34,9 +37,10 @@ def submit(
     session: SessionDep,
     registry: RegistryDep,
     settings: SettingsDep,
+    caller: OperatorDep,
 ) -> dict[str, Any]:
     """Register a citizen request; it is routed, and its referrals delivered in the background."""
-    result = submit_request(session, payload, registry, settings)
+    result = submit_request(session, payload, registry, settings, actor=caller.actor)
     session.commit()
     send_deliveries([r.id for r in result.referrals])
     return {
@@ -47,8 +51,23 @@ def submit(
 
 
 @router.get("/{tracking_code}")
-def lookup(tracking_code: str, session: SessionDep, registry: RegistryDep) -> dict[str, Any]:
-    """A request's state, every referral with its result, and its full history."""
+def lookup(
+    tracking_code: str,
+    http: HttpRequest,
+    session: SessionDep,
+    registry: RegistryDep,
+    caller: CitizenOrStaffDep,
+    mobile: Annotated[
+        str | None, Query(max_length=32, description="a citizen's: the mobile filed with")
+    ] = None,
+) -> dict[str, Any]:
+    """A request's state, every referral with its result, and its full history.
+
+    Staff tokens look up any code; a citizen (no token) must give the mobile the request was
+    filed with, is rate-limited, and gets the same 404 for a wrong pair as for an unknown code.
+    """
+    if caller is None:
+        return citizen_lookup(session, registry, tracking_code, mobile, http)
     if not is_valid_tracking_code(tracking_code):
         raise NotFound("no request with that tracking code")
     request = session.scalar(
@@ -82,6 +101,7 @@ def lookup(tracking_code: str, session: SessionDep, registry: RegistryDep) -> di
 def list_requests(
     session: SessionDep,
     registry: RegistryDep,
+    caller: StaffDep,
     agency: Annotated[str | None, Query(description="agreement id")] = None,
     state: Annotated[ReferralState | None, Query(description="referral state")] = None,
     status: Annotated[RequestStatus | None, Query()] = None,
