@@ -1,0 +1,68 @@
+"""What is due lives in the database: a lost task or a dead worker delays a referral, never
+loses it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from hub.agreements.registry import get_registry
+from hub.db.models import Referral
+from hub.db.session import session_scope
+from hub.db.types import utcnow
+from hub.dispatch import claim_due_deliveries
+from hub.intake import submit_request
+from hub.settings import get_settings
+from hub.states import ReferralState
+from tests.core.waiting import wait_for_states
+from tests.support.requests import citizen_request
+
+
+def _register_without_sending() -> tuple[str, int]:
+    """Intake committed, but the process died before it could send the delivery task."""
+    with session_scope() as session:
+        result = submit_request(session, citizen_request(), get_registry(), get_settings())
+        return result.request.tracking_code, result.referrals[0].id
+
+
+@pytest.mark.usefixtures("worker", "clean_sandboxes")
+def test_a_referral_whose_task_was_never_sent_is_delivered_by_the_dispatch_sweep(
+    api: httpx.Client,
+) -> None:
+    code, _ = _register_without_sending()
+    body = wait_for_states(api, code, ["resolved"], timeout=40)
+    assert body["referrals"][0]["attempts"] == 1
+
+
+def test_a_delivery_whose_worker_died_goes_back_to_pending_when_its_lease_runs_out(
+    database: str, sandboxes: object
+) -> None:
+    _, referral_id = _register_without_sending()
+    with session_scope() as session:
+        # As a worker leaves it when killed mid-push: delivering, lease already over.
+        session.execute(
+            update(Referral)
+            .where(Referral.id == referral_id)
+            .values(state="delivering", attempts=1, next_attempt_at=utcnow() - timedelta(1))
+        )
+    with session_scope() as session:
+        claimed = claim_due_deliveries(session, timedelta(seconds=30), limit=10_000)
+    assert referral_id in claimed
+    with session_scope() as session:
+        referral = session.get_one(Referral, referral_id)
+        assert referral.state == ReferralState.PENDING
+        assert referral.next_attempt_at > utcnow()  # leased to this sweep's task
+
+
+def test_two_sweeps_never_claim_the_same_referral(database: str, sandboxes: object) -> None:
+    ids = [_register_without_sending()[1] for _ in range(5)]
+    with session_scope() as first, session_scope() as second:
+        # Due now, and locked by the first sweep's transaction until it commits.
+        first.execute(update(Referral).where(Referral.id.in_(ids)).values(next_attempt_at=utcnow()))
+        a = claim_due_deliveries(first, timedelta(seconds=30), limit=10_000)
+        b = claim_due_deliveries(second, timedelta(seconds=30), limit=10_000)
+    assert set(ids) <= set(a)
+    assert not set(a) & set(b)
