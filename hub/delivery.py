@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+from sqlalchemy.orm import Session
+
 from hub.agreements.registry import AgreementRegistry
 from hub.backoff import RetryPolicy
 from hub.connector import OutgoingReferral, Receipt
@@ -170,7 +172,13 @@ def _settle(
         return DeliveryOutcome.RETRY
 
 
-def _delivered(session, referral, claim, receipt, poll_interval_seconds) -> DeliveryOutcome:  # type: ignore[no-untyped-def]
+def _delivered(
+    session: Session,
+    referral: Referral,
+    claim: _Claim,
+    receipt: Receipt,
+    poll_interval_seconds: int,
+) -> DeliveryOutcome:
     now = utcnow()
     values = {
         "external_id": receipt.external_id,
@@ -197,7 +205,7 @@ def _delivered(session, referral, claim, receipt, poll_interval_seconds) -> Deli
     return DeliveryOutcome.NOT_DUE
 
 
-def _fail(session, referral: Referral, reason: str) -> None:  # type: ignore[no-untyped-def]
+def _fail(session: Session, referral: Referral, reason: str) -> None:
     values = {"next_attempt_at": None, "last_error": reason}
     transition(session, referral, S.DELIVERY_FAILED, values=values, actor="worker", reason=reason)
     record(

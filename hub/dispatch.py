@@ -10,7 +10,7 @@ for delivery tasks; a task that never runs is sent again when the lease runs out
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -47,7 +47,7 @@ def claim_due_deliveries(session: Session, lease: timedelta, limit: int) -> list
     return ids
 
 
-def _recover_abandoned(session: Session, now, limit: int) -> None:  # type: ignore[no-untyped-def]
+def _recover_abandoned(session: Session, now: datetime, limit: int) -> None:
     """Delivering referrals whose lease ran out: their worker died mid-push. Try again."""
     abandoned = session.scalars(
         select(Referral)
