@@ -7,6 +7,8 @@ anyone waits for. Beat runs the sweeps; what is due lives in the database, never
 from __future__ import annotations
 
 from celery import Celery
+from celery.schedules import crontab
+from kombu import Queue
 
 from hub.settings import Settings, get_settings
 
@@ -34,12 +36,42 @@ def make_celery(settings: Settings | None = None) -> Celery:
                 "task": "hub.poll_sweep",
                 "schedule": settings.poll_sweep_every_seconds,
             },
+            "sweep-due-deadlines": {
+                "task": "hub.deadline_sweep",
+                "schedule": settings.deadline_sweep_every_seconds,
+            },
+            "send-due-notifications": {
+                "task": "hub.notification_sweep",
+                "schedule": settings.notification_sweep_every_seconds,
+            },
+            "failure-digest": {
+                "task": "hub.failure_digest",
+                "schedule": _daily_at(settings.failure_digest_at),
+            },
         },
     )
     if settings.effective_broker_url.startswith("sqla+"):
         # The SQLAlchemy transport hands every transport option to create_engine(): none apply.
         app.conf.broker_transport_options = {}
+    if settings.effective_broker_url.startswith(("amqp://", "amqps://", "pyamqp://")):
+        _safe_on_rabbitmq(app)
     return app
+
+
+def _safe_on_rabbitmq(app: Celery) -> None:
+    """RabbitMQ: the publisher waits for the broker's confirm (a send that returned is stored),
+    and the queue is a quorum queue (replicated, durable, survives a broker restart)."""
+    app.conf.broker_transport_options = {"confirm_publish": True}
+    app.conf.task_queues = (
+        Queue("samad", durable=True, queue_arguments={"x-queue-type": "quorum"}),
+    )
+    app.conf.task_default_delivery_mode = "persistent"
+    app.conf.worker_detect_quorum_queues = True
+
+
+def _daily_at(hh_mm: str) -> crontab:
+    hour, minute = (int(part) for part in hh_mm.split(":"))
+    return crontab(hour=hour, minute=minute)
 
 
 app = make_celery()

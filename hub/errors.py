@@ -9,9 +9,10 @@ edge where they enter, with ``raise Mapped(...) from exc``; inside, code only se
     ├── PluginError             a plugin could not be loaded, or registered a duplicate kind
     ├── IllegalTransition       a referral state change the lifecycle does not allow
     ├── NotFound                a request, referral or agreement that does not exist
-    └── ConnectorError          an agency system failed; ``permanent`` decides retry vs dead letter
-        ├── ConnectorTimeout        transient: the agency did not answer in time
-        └── ConnectorRefused        permanent: the agency refused the referral (4xx, client fault)
+    ├── ConnectorError          an agency system failed; ``permanent`` decides retry vs dead letter
+    │   ├── ConnectorTimeout        transient: the agency did not answer in time
+    │   └── ConnectorRefused        permanent: the agency refused the referral (4xx, client fault)
+    └── NotifierError           an SMS gateway or mail relay failed; ``permanent`` as above
 
 The core decides whether to retry a failed delivery from ``ConnectorError.permanent`` alone.
 """
@@ -102,3 +103,13 @@ class ConnectorTimeout(ConnectorError):
 class ConnectorRefused(ConnectorError):
     def __init__(self, message: str, detail: dict[str, Any] | None = None) -> None:
         super().__init__(message, permanent=True, detail=detail or {})
+
+
+class NotifierError(HubError):
+    """A notifier (SMS gateway, SMTP relay) failed; ``permanent`` failures are never retried."""
+
+    def __init__(self, message: str, permanent: bool = False, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.code = code  # the gateway's own error code, kept with the notification

@@ -23,6 +23,9 @@ class EventKind(StrEnum):
     DELIVERY_RETRY = "delivery.retry_scheduled"
     UPDATE_RECEIVED = "update.received"
     UPDATE_UNMATCHED = "update.unmatched"
+    DEADLINE_ESCALATED = "deadline.escalated"
+    REFERRAL_REOPENED = "referral.reopened"
+    FEEDBACK_RECEIVED = "feedback.received"
     ALERT = "alert"
 
 

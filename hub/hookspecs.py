@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from hub.notifiers.base import NotifierRegistry
     from hub.plugins import ConnectorRegistry
 
 PROJECT = "samad_hub"
@@ -27,4 +28,13 @@ def hub_register_connectors(registry: ConnectorRegistry) -> None:
 
     Each class is a :class:`hub.connector.Connector` with a unique ``kind``; a second class with a
     kind already registered stops the hub at start-up.
+    """
+
+
+@hookspec
+def hub_register_notifiers(registry: NotifierRegistry) -> None:
+    """Add notifier types: ``registry.add(MyNotifier)``.
+
+    Each class is a :class:`hub.notifiers.Notifier` with a unique ``channel`` (``sms``,
+    ``email`` are built in); a second class for a channel already registered stops the hub.
     """

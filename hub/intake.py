@@ -19,6 +19,7 @@ from hub.agreements.registry import AgreementRegistry
 from hub.db.models import Referral, Request
 from hub.db.types import utcnow
 from hub.events import EventKind, record
+from hub.notifications import notify_citizen_of_intake
 from hub.prepare import prepare_request
 from hub.referrals import create_referral
 from hub.routing import route
@@ -86,6 +87,7 @@ def submit_request(
         return IntakeResult(request, [], original)
     lease = timedelta(seconds=settings.dispatch_lease_seconds)
     referrals = route_request(session, request, registry, actor=actor, dispatch_lease=lease)
+    notify_citizen_of_intake(session, request, [registry.get(r.agreement_id) for r in referrals])
     return IntakeResult(request, referrals)
 
 

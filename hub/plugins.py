@@ -7,6 +7,7 @@ this project's own ``pyproject.toml`` exactly as a third-party package would dec
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Iterable
 
 import pluggy
@@ -14,6 +15,10 @@ import pluggy
 from hub import hookspecs
 from hub.connector import Connector
 from hub.errors import PluginError
+from hub.notifiers.base import NotifierRegistry
+
+# Built-in plugins that are part of the hub itself (the connectors ship as entry points).
+DEFAULT_PLUGINS: tuple[str, ...] = ("hub.notifiers.builtin",)
 
 
 class ConnectorRegistry:
@@ -60,6 +65,8 @@ class Plugins:
         self.manager = manager
         self.connectors = ConnectorRegistry()
         manager.hook.hub_register_connectors(registry=self.connectors)
+        self.notifiers = NotifierRegistry()
+        manager.hook.hub_register_notifiers(registry=self.notifiers)
 
 
 def make_plugin_manager(extra: Iterable[object] = (), entry_points: bool = True) -> Plugins:
@@ -69,6 +76,8 @@ def make_plugin_manager(extra: Iterable[object] = (), entry_points: bool = True)
     try:
         if entry_points:
             manager.load_setuptools_entrypoints(hookspecs.PROJECT)
+        for name in DEFAULT_PLUGINS:
+            manager.register(importlib.import_module(name), name=name)
         for plugin in extra:
             manager.register(plugin)
         manager.check_pending()

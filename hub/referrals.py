@@ -12,6 +12,7 @@ from hub.agreements.model import Agreement
 from hub.connector import OutgoingReferral
 from hub.db.models import Referral, Request
 from hub.db.types import utcnow
+from hub.deadlines import start_deadlines
 from hub.events import EventKind, record
 from hub.mapping import apply_mapping, shared_view
 from hub.states import ReferralState
@@ -43,6 +44,7 @@ def create_referral(
         next_attempt_at=utcnow() + dispatch_lease,
         previous_referral_id=previous.id if previous else None,
     )
+    start_deadlines(referral, agreement, request.type, start=utcnow())
     session.add(referral)
     session.flush()
     record(

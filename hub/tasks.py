@@ -63,6 +63,14 @@ def poll_sweep() -> int:
     return count
 
 
+@app.task(name="hub.failure_digest")
+def failure_digest() -> int:
+    """Once a day: the failed deliveries, to the admins and each agency (never twice a day)."""
+    from hub.failure_digest import send_failure_digests
+
+    return len(send_failure_digests(get_registry(), get_settings()))
+
+
 def send_deliveries(referral_ids: list[int]) -> None:
     """Right after intake commits: start delivering now. If the broker is unreachable the
     dispatch sweep sends them when their lease runs out — nothing is lost either way."""
@@ -72,3 +80,41 @@ def send_deliveries(referral_ids: list[int]) -> None:
         except Exception as exc:  # the broker is down: the sweep will pick these up
             log.warning("could not send delivery of referral %s now: %s", referral_id, exc)
             return
+
+
+@app.task(name="hub.deadline_sweep")
+def deadline_sweep() -> int:
+    """Take the escalation steps that are due (at the clock's "now"); idempotent."""
+    from hub import clock
+    from hub.escalation import sweep_deadlines
+
+    settings = get_settings()
+    with session_scope() as session:
+        result = sweep_deadlines(
+            session, get_registry(), clock.now(), settings.deadline_sweep_batch_size
+        )
+    if result.steps:
+        log.info("deadline sweep: %s", result)
+    return result.steps
+
+
+@app.task(name="hub.notification_sweep")
+def notification_sweep() -> int:
+    """Send a task for every recorded message that is due."""
+    from hub.db.types import utcnow
+    from hub.notifications import claim_due_notifications
+
+    settings = get_settings()
+    lease = timedelta(seconds=settings.notification_lease_seconds)
+    with session_scope() as session:
+        ids = claim_due_notifications(session, utcnow(), lease, settings.sweep_batch_size)
+    for notification_id in ids:
+        send_notification_task.delay(notification_id)
+    return len(ids)
+
+
+@app.task(name="hub.send_notification", acks_late=True, reject_on_worker_lost=True)
+def send_notification_task(notification_id: int) -> str:
+    from hub.notifications import send_notification
+
+    return send_notification(notification_id, get_settings())

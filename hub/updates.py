@@ -25,6 +25,8 @@ from hub.events import EventKind, record
 from hub.intake import route_request
 from hub.jsonsafe import json_safe
 from hub.lifecycle import transition
+from hub.notifications import notify_citizen_of_result
+from hub.settings import get_settings
 from hub.states import AGENCY_PROGRESS, POLLED, ReferralState
 
 log = logging.getLogger(__name__)
@@ -91,7 +93,15 @@ def apply_update(
     return outcome
 
 
-def _apply(session, agreement, update, referral, stored, registry, actor) -> UpdateOutcome:  # type: ignore[no-untyped-def]
+def _apply(
+    session: Session,
+    agreement: Agreement,
+    update: AgencyUpdate,
+    referral: Referral | None,
+    stored: StoredUpdate,
+    registry: AgreementRegistry,
+    actor: str,
+) -> UpdateOutcome:
     if referral is None or update.kind is UpdateKind.UNMATCHED:
         record(
             session,
@@ -131,6 +141,8 @@ def _apply(session, agreement, update, referral, stored, registry, actor) -> Upd
         return UpdateOutcome.REFUSED
     if target is S.RETURNED:
         _reroute(session, referral, registry, actor)
+    if target is S.RESOLVED:
+        notify_citizen_of_result(session, referral, agreement, get_settings())
     return UpdateOutcome.APPLIED
 
 
@@ -140,7 +152,9 @@ def _is_backwards(current: ReferralState, target: ReferralState) -> bool:
     return False
 
 
-def _bounce(session, referral: Referral, update: AgencyUpdate, actor: str) -> UpdateOutcome:  # type: ignore[no-untyped-def]
+def _bounce(
+    session: Session, referral: Referral, update: AgencyUpdate, actor: str
+) -> UpdateOutcome:
     reason = update.note or "the agency's system bounced the referral"
     values = {"next_poll_at": None, "last_error": reason}
     if transition(session, referral, S.DELIVERY_FAILED, actor=actor, values=values, reason=reason):

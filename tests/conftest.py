@@ -11,6 +11,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from tests.support.notification_env import notification_environment
+
 _RUN = os.getpid()
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="samad-test-"))
 PG_SERVER = os.environ.get("SAMAD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
@@ -36,5 +38,8 @@ os.environ.update(
     SAMAD_BREAKER_PROBE_WAIT_SECONDS="0.5",
     SAMAD_AGREEMENTS_RELOAD_SECONDS="0",
 )
+# Deadlines and notifications: the sweeps' shared clock file, and the SMS gateway and SMTP relay
+# sandboxes that tests/support/notification_fixtures.py starts on these ports for every run.
+os.environ.update(notification_environment(_DATA_DIR))
 
-pytest_plugins = ["tests.support.fixtures"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.notification_fixtures"]
