@@ -5,9 +5,19 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from hub import __version__
+from hub.api.dashboard_auth import install_login_redirect
 from hub.api.errors import install_error_handlers
 from hub.api.protection import install_protection
-from hub.api.routes import admin, agreements, health, requests
+from hub.api.routes import (
+    admin,
+    agency_referrals,
+    agreements,
+    feedback,
+    health,
+    login,
+    requests,
+    webhook,
+)
 
 
 def create_app() -> FastAPI:
@@ -18,6 +28,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     install_protection(app)
-    for module in (requests, agreements, health, admin):
+    install_login_redirect(app)
+    for module in (requests, agreements, health, admin, feedback, webhook, agency_referrals, login):
         app.include_router(module.router)
     return app

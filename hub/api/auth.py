@@ -14,10 +14,10 @@ in the OpenAPI document as ``x-roles`` on each operation; a test fails on a rout
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, routing
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -111,6 +111,9 @@ SupervisorDep = Annotated[Principal, Depends(requires(Role.SUPERVISOR, Role.ADMI
 AdminDep = Annotated[Principal, Depends(requires(Role.ADMIN))]
 AgencyDep = Annotated[Principal, Depends(AgencyScope())]
 AgencyReaderDep = Annotated[Principal, Depends(AgencyScope(Role.SUPERVISOR, Role.ADMIN))]
+CitizenOrOperatorDep = Annotated[
+    Principal | None, Depends(requires(Role.OPERATOR, citizen=True))
+]
 CitizenOrStaffDep = Annotated[
     Principal | None,
     Depends(requires(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN, citizen=True)),
@@ -129,29 +132,29 @@ def declared_roles(route: APIRoute) -> list[str] | None:
     return None
 
 
+def api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
+    """Every API route of the app with its full path, included routers walked."""
+    for context in routing.iter_route_contexts(app.routes):
+        if isinstance(context.route, APIRoute):
+            yield context.path_format, context.route
+
+
 def publish_roles(app: FastAPI) -> None:
     """Add ``x-roles`` to every operation of the OpenAPI document, from the routes' guards."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
         schema = build()
-        for route in _api_routes(app.routes):
+        for path, route in api_routes(app):
             roles = declared_roles(route)
-            operations = schema.get("paths", {}).get(route.path_format, {})
+            operations = schema.get("paths", {}).get(path, {})
             for method in route.methods or ():
                 operation = operations.get(method.lower())
                 if operation is not None and roles is not None:
                     operation["x-roles"] = roles
-        app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _api_routes(routes: Iterable[Any]) -> Iterable[APIRoute]:
-    return (r for r in routes if isinstance(r, APIRoute))
 
 
 __all__ = [
@@ -160,6 +163,7 @@ __all__ = [
     "AgencyDep",
     "AgencyReaderDep",
     "CallerDep",
+    "CitizenOrOperatorDep",
     "CitizenOrStaffDep",
     "OperatorDep",
     "Principal",

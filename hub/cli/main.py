@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from hub.cli import agreements, db, demo, processes, referrals
+from hub.cli import agreements, db, demo, processes, referrals, tokens
 
 app = typer.Typer(
     name="samad-hub",
@@ -16,6 +16,8 @@ app = typer.Typer(
 )
 app.add_typer(agreements.app, name="agreements")
 app.add_typer(db.app, name="db")
+app.add_typer(tokens.app, name="tokens")
+app.add_typer(tokens.users, name="users")
 app.add_typer(referrals.app, name="referrals")
 app.command("serve")(processes.serve)
 app.command("worker")(processes.worker)

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
+from hub.api.auth import AdminDep
 from hub.api.deps import RegistryDep, SessionDep
 from hub.breaker import breaker_states
 from hub.dead_letters import dead_letter, failed_ids, list_failed, resend
@@ -17,6 +18,7 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
 @router.get("/failed")
 def failed(
+    caller: AdminDep,
     session: SessionDep,
     agency: str | None = Query(None, description="An agreement id."),
     limit: int = Query(500, ge=1, le=5000),
@@ -26,13 +28,15 @@ def failed(
 
 
 @router.get("/failed/{referral_id}")
-def failed_one(referral_id: int, session: SessionDep, registry: RegistryDep) -> dict[str, Any]:
+def failed_one(
+    caller: AdminDep, referral_id: int, session: SessionDep, registry: RegistryDep
+) -> dict[str, Any]:
     """One failed referral: its payload, every attempt and the last error."""
     return dead_letter(session, referral_id, registry).as_dict()
 
 
 @router.post("/referrals/{referral_id}/resend")
-def resend_one(referral_id: int, session: SessionDep) -> dict[str, Any]:
+def resend_one(caller: AdminDep, referral_id: int, session: SessionDep) -> dict[str, Any]:
     """Send a failed referral again (a fresh round of attempts, the same idempotency key)."""
     if not resend(session, referral_id, actor="admin-api"):
         raise NotFound(f"referral {referral_id} is not in delivery_failed")
@@ -43,7 +47,7 @@ def resend_one(referral_id: int, session: SessionDep) -> dict[str, Any]:
 
 @router.post("/resend")
 def resend_agency(
-    session: SessionDep, agency: str = Query(..., description="An agreement id.")
+    caller: AdminDep, session: SessionDep, agency: str = Query(..., description="An agreement id.")
 ) -> dict[str, Any]:
     """Send every failed referral of one agency again."""
     ids = [i for i in failed_ids(session, agency) if resend(session, i, actor="admin-api")]
@@ -53,7 +57,7 @@ def resend_agency(
 
 
 @router.get("/breakers")
-def breakers(registry: RegistryDep) -> dict[str, dict[str, Any]]:
+def breakers(caller: AdminDep, registry: RegistryDep) -> dict[str, dict[str, Any]]:
     """Each agency's circuit breaker: closed, open (until when) or half_open (probing)."""
     states = breaker_states([a.id for a in registry.all()])
     return {

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field, model_validator
 
+from hub.api.auth import CitizenOrOperatorDep
 from hub.api.deps import RegistryDep, SessionDep, SettingsDep
 from hub.db.types import utcnow
 from hub.feedback import FeedbackRefused, give_feedback
@@ -34,6 +35,7 @@ def feedback(
     session: SessionDep,
     registry: RegistryDep,
     settings: SettingsDep,
+    caller: CitizenOrOperatorDep,
 ) -> dict[str, Any]:
     """The citizen judges the result of their request; a reopen restarts its deadlines."""
     try:
