@@ -19,7 +19,7 @@ ROLES = [r.value for r in Role]
 def _operations() -> list[tuple[str, str, list[str]]]:
     schema = create_app().openapi()
     return [
-        (method.upper(), path, op.get("x-roles"))
+        (method.upper(), path, op.get("x-roles") or [])
         for path, ops in schema["paths"].items()
         if path.startswith("/v1")
         for method, op in ops.items()
