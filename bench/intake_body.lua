@@ -26,7 +26,11 @@ request = function()
 "subject":"قطعی آب در خیابان ولیعصر","description":"از دیشب آب ساختمان ما قطع است، شماره %d",
 "citizen":{"national_id":"%s","first_name":"مریم","last_name":"احمدی","mobile":"09121234567"},
 "location":{"county":"گرگان","city":"گرگان"}}]], n, national_id(n))
-  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+  -- wrk.format replaces wrk.headers when given a table: keep the -H headers (the token).
+  local headers = {}
+  for name, value in pairs(wrk.headers) do headers[name] = value end
+  headers["Content-Type"] = "application/json"
+  return wrk.format("POST", nil, headers, body)
 end
 
 done = function(summary, latency, requests)

@@ -13,15 +13,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.agreements.registry import AgreementRegistry
 from hub.db.models import Referral, Request
 from hub.db.types import utcnow
 from hub.events import EventKind, record
+from hub.metrics import request_received
 from hub.notifications import notify_citizen_of_intake
 from hub.prepare import prepare_request
-from hub.referrals import create_referral
+from hub.referrals import count_referrals, create_referral
 from hub.routing import route
 from hub.settings import Settings
 from hub.similarity import are_near_duplicates, text_fingerprint
@@ -48,7 +50,7 @@ def submit_request(
     doc = prepared.document
     now = utcnow()
     request = Request(
-        tracking_code=_unused_tracking_code(session),
+        tracking_code=new_tracking_code(),
         status=str(RequestStatus.REFERRED),
         channel=doc["channel"],
         type=doc["type"],
@@ -76,6 +78,7 @@ def submit_request(
         channel=request.channel,
         category=request.category,
     )
+    request_received(request.channel)
     if original is not None:
         record(
             session,
@@ -89,6 +92,31 @@ def submit_request(
     referrals = route_request(session, request, registry, actor=actor, dispatch_lease=lease)
     notify_citizen_of_intake(session, request, [registry.get(r.agreement_id) for r in referrals])
     return IntakeResult(request, referrals)
+
+
+def register(
+    session: Session,
+    raw: Mapping[str, Any],
+    registry: AgreementRegistry,
+    settings: Settings,
+    actor: str = "api",
+) -> IntakeResult:
+    """``submit_request`` and commit.
+
+    Tracking codes are random, so one may already be taken (with n requests stored, one draw in
+    10^10 / n collides); the unique index catches it and the request is registered again with a
+    new code, instead of a look-up before every insert.
+    """
+    for attempt in range(3):
+        try:
+            result = submit_request(session, raw, registry, settings, actor)
+            session.commit()
+            return result
+        except IntegrityError as exc:
+            session.rollback()
+            if "tracking_code" not in str(exc.orig) or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def route_request(
@@ -119,19 +147,20 @@ def route_request(
         )
         return []
     request.status = str(RequestStatus.REFERRED)
+    # A new request has no referrals yet; a rerouted one continues its numbering.
+    first = count_referrals(session, request) + 1 if previous is not None else 1
     return [
         create_referral(
-            session, request, a, previous=previous, actor=actor, dispatch_lease=dispatch_lease
+            session,
+            request,
+            a,
+            number=first + i,
+            previous=previous,
+            actor=actor,
+            dispatch_lease=dispatch_lease,
         )
-        for a in agreements
+        for i, a in enumerate(agreements)
     ]
-
-
-def _unused_tracking_code(session: Session) -> str:
-    while True:
-        code = new_tracking_code()
-        if session.scalar(select(Request.id).where(Request.tracking_code == code)) is None:
-            return code
 
 
 def _received_at(doc: Mapping[str, Any], default: datetime) -> datetime:

@@ -23,17 +23,17 @@ def create_referral(
     request: Request,
     agreement: Agreement,
     *,
+    number: int,
     previous: Referral | None = None,
     actor: str = "hub",
     dispatch_lease: timedelta = timedelta(0),
 ) -> Referral:
-    """A new pending referral; it commits with the caller's transaction.
+    """The request's ``number``-th referral, pending; it commits with the caller's transaction.
 
     Its delivery task is sent right after the commit; ``dispatch_lease`` is how long the dispatch
     sweep waits before sending it again, in case that send never happened (a crash, no broker).
     """
-    count = session.scalar(select(func.count()).where(Referral.request_id == request.id)) or 0
-    reference = f"{request.tracking_code}-{count + 1}"
+    reference = f"{request.tracking_code}-{number}"
     referral = Referral(
         request_id=request.id,
         agreement_id=agreement.id,
@@ -98,3 +98,7 @@ def outgoing(referral: Referral, request: Request, agreement: Agreement) -> Outg
         deadlines=deadlines,
         attempt=referral.attempts,
     )
+
+
+def count_referrals(session: Session, request: Request) -> int:
+    return session.scalar(select(func.count()).where(Referral.request_id == request.id)) or 0

@@ -15,7 +15,7 @@ from hub.api.deps import RegistryDep, SessionDep, SettingsDep
 from hub.api.presenters import event_view, referral_view, request_summary
 from hub.db.models import Event, Referral, Request
 from hub.errors import NotFound
-from hub.intake import submit_request
+from hub.intake import register
 from hub.request_schema import request_schema
 from hub.states import ReferralState, RequestStatus
 from hub.tasks import send_deliveries
@@ -40,8 +40,7 @@ def submit(
     caller: OperatorDep,
 ) -> dict[str, Any]:
     """Register a citizen request; it is routed, and its referrals delivered in the background."""
-    result = submit_request(session, payload, registry, settings, actor=caller.actor)
-    session.commit()
+    result = register(session, payload, registry, settings, actor=caller.actor)
     send_deliveries([r.id for r in result.referrals])
     return {
         **request_summary(result.request),
