@@ -15,7 +15,11 @@ from hub.settings import Settings, get_settings
 
 def make_celery(settings: Settings | None = None) -> Celery:
     settings = settings or get_settings()
-    app = Celery("samad_hub", broker=settings.effective_broker_url, include=["hub.tasks"])
+    app = Celery(
+        "samad_hub",
+        broker=settings.effective_broker_url,
+        include=["hub.tasks", "hub.supervision_tasks"],
+    )
     app.conf.update(
         task_ignore_result=True,
         result_backend=None,
@@ -28,6 +32,10 @@ def make_celery(settings: Settings | None = None) -> Celery:
         broker_transport_options={"visibility_timeout": 3600},
         timezone="UTC",
         beat_schedule={
+            "seal-audit-events": {
+                "task": "hub.seal_events",
+                "schedule": settings.audit_seal_every_seconds,
+            },
             "dispatch-due-deliveries": {
                 "task": "hub.dispatch_due",
                 "schedule": settings.dispatch_every_seconds,

@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from hub import metrics
 from hub.agreements.registry import AgreementRegistry
 from hub.backoff import RetryPolicy
 from hub.connector import OutgoingReferral, Receipt
@@ -79,6 +80,7 @@ def deliver(
         log.exception("connector %s crashed on referral %s", agreement.connector_type, referral_id)
         receipt, error = None, ConnectorError(f"connector crashed: {exc!r}", permanent=False)
     duration_ms = int((time.monotonic() - started) * 1000)
+    metrics.delivery_finished(agreement.id, duration_ms / 1000, error)
     record_push(agreement, settings, error)
     policy = RetryPolicy.for_agreement(agreement.delivery, settings)
     return _settle(claim, receipt, error, duration_ms, policy, agreement.poll_interval_seconds)

@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from hub import metrics
 from hub.db.models import Referral
 from hub.db.types import utcnow
 from hub.events import EventKind, record
@@ -93,6 +94,7 @@ def transition(
             actor=actor,
             **extra,
         )
+        metrics.referral_moved(referral.agreement_id, to_state)
     return True
 
 

@@ -20,6 +20,7 @@ from hub.db.models import Referral
 from hub.db.session import session_scope
 from hub.db.types import utcnow
 from hub.errors import ConnectorError, NotFound
+from hub.metrics import observed_poll
 from hub.states import POLLED
 from hub.updates import UpdateOutcome, apply_updates
 
@@ -73,7 +74,7 @@ def poll_referrals(
         return []
     connector = registry.connector(agreement)
     try:
-        updates = connector.poll(receipts)
+        updates = observed_poll(agreement_id, connector.poll, receipts)
     except ConnectorError as exc:
         log.warning("polling %s failed: %s; asking again next interval", agreement_id, exc)
         raise

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     dispatch_every_seconds: float = 2.0
     poll_sweep_every_seconds: float = 5.0
     sweep_batch_size: int = 500
+    audit_seal_every_seconds: float = 5.0  # events chained into the audit log (hub/audit.py)
+    worker_metrics_port: int = 0  # non-zero: each worker serves /metrics there (hub/metrics.py)
 
     # Intake.
     duplicate_window_hours: float = 72.0

@@ -18,6 +18,7 @@ from hub.api.routes import (
     requests,
     webhook,
 )
+from hub.dashboard import mount_supervision
 
 
 def create_app() -> FastAPI:
@@ -31,4 +32,5 @@ def create_app() -> FastAPI:
     install_login_redirect(app)
     for module in (requests, agreements, health, admin, feedback, webhook, agency_referrals, login):
         app.include_router(module.router)
+    mount_supervision(app)
     return app

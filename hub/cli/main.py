@@ -7,6 +7,7 @@ import logging
 import typer
 
 from hub.cli import agreements, db, demo, processes, referrals, tokens
+from hub.cli import audit as audit_cli
 
 app = typer.Typer(
     name="samad-hub",
@@ -16,6 +17,7 @@ app = typer.Typer(
 )
 app.add_typer(agreements.app, name="agreements")
 app.add_typer(db.app, name="db")
+app.add_typer(audit_cli.app, name="audit")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(tokens.users, name="users")
 app.add_typer(referrals.app, name="referrals")

@@ -1,0 +1,59 @@
+"""The dashboard's words in Persian (the default, right to left) and English."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["fa", "en"]
+
+WORDS: dict[str, tuple[str, str]] = {
+    "title": ("داشبورد نظارت سامد", "Samad supervision dashboard"),
+    "league": ("جدول دستگاه‌ها", "Agency league table"),
+    "trend": ("روند ماهانه", "Monthly trend"),
+    "overdue": ("معوق‌ها", "Overdue"),
+    "violations": ("تخلفات", "Violations"),
+    "failures": ("ارسال‌های ناموفق", "Delivery failures"),
+    "agency": ("دستگاه", "Agency"),
+    "province": ("کل استان", "Whole province"),
+    "received": ("دریافتی", "Received"),
+    "delivered": ("تحویل‌شده", "Delivered"),
+    "viewed_on_time_pct": ("رؤیت به‌موقع ٪", "Viewed on time %"),
+    "acted_on_time_pct": ("اقدام به‌موقع ٪", "Acted on time %"),
+    "resolved_on_time_pct": ("پاسخ به‌موقع ٪", "Resolved on time %"),
+    "view_median_hours": ("میانه زمان رؤیت (ساعت)", "Median time to view (h)"),
+    "resolve_median_hours": ("میانه زمان پاسخ (ساعت)", "Median time to resolve (h)"),
+    "resolve_p90_hours": ("صدک ۹۰ پاسخ (ساعت)", "90th pct. to resolve (h)"),
+    "overdue_now": ("معوق اکنون", "Overdue now"),
+    "delivery_failures": ("ارسال ناموفق", "Delivery failures"),
+    "satisfaction_avg": ("رضایت", "Satisfaction"),
+    "reopen_rate_pct": ("بازگشایی ٪", "Reopened %"),
+    "period": ("دوره", "Period"),
+    "show": ("نمایش", "Show"),
+    "tracking_code": ("کد پیگیری", "Tracking code"),
+    "reference": ("شماره ارجاع", "Referral"),
+    "state": ("وضعیت", "State"),
+    "due": ("مهلت", "Due"),
+    "deadline": ("مهلت", "Deadline"),
+    "late": ("تأخیر (ساعت کاری)", "Late (working h)"),
+    "recorded": ("ثبت", "Recorded"),
+    "last_error": ("آخرین خطا", "Last error"),
+    "attempts": ("تلاش‌ها", "Attempts"),
+    "resend": ("ارسال دوباره", "Resend"),
+    "resent": ("دوباره در صف ارسال قرار گرفت", "queued for delivery again"),
+    "nothing": ("موردی نیست", "Nothing here"),
+    "timeline": ("سیر کامل درخواست", "Request timeline"),
+    "events": ("رویدادها", "Events"),
+    "delivery_attempts": ("تلاش‌های ارسال", "Delivery attempts"),
+    "agency_updates": ("پاسخ‌های دستگاه", "Agency updates"),
+    "at": ("زمان", "At"),
+    "kind": ("نوع", "Kind"),
+    "outcome": ("نتیجه", "Outcome"),
+    "detail": ("جزئیات", "Detail"),
+    "month": ("ماه", "Month"),
+    "other_language": ("English", "فارسی"),
+}
+
+
+def words(lang: Lang) -> dict[str, str]:
+    index = 0 if lang == "fa" else 1
+    return {key: pair[index] for key, pair in WORDS.items()}

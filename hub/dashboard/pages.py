@@ -1,0 +1,193 @@
+"""The dashboard's pages: server-rendered Jinja2, Persian right-to-left unless ``?lang=en``.
+
+Handlers stay thin (look up, render) so the access layer can add a role dependency in one line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+
+from hub.api.deps import RegistryDep, SessionDep
+from hub.api.presenters import agency_names
+from hub.dashboard import lists
+from hub.dashboard.charts import line_chart
+from hub.dashboard.i18n import Lang, words
+from hub.db.models import Referral
+from hub.db.models import Request as CitizenRequest
+from hub.db.types import utcnow
+from hub.errors import NotFound
+from hub.figures import current_month, figures, parse_period, trend
+from hub.jalali import JalaliDateError, format_jalali, persian_digits
+from hub.lifecycle import transition
+from hub.states import ReferralState
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(prefix="/dashboard", include_in_schema=False)
+LangQuery = Annotated[Lang, Query()]
+
+
+def _render(request: Request, name: str, lang: Lang, **context: Any) -> HTMLResponse:
+    def when(moment: Any) -> str:
+        return format_jalali(moment, digits="fa" if lang == "fa" else "en") if moment else "—"
+
+    def num(value: Any) -> str:
+        text = "—" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+        return persian_digits(text) if lang == "fa" else text
+
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"lang": lang, "w": words(lang), "when": when, "num": num, **context},
+    )
+
+
+def _period_or_month(text: str | None):  # type: ignore[no-untyped-def]
+    try:
+        return parse_period(text) if text else current_month(utcnow())
+    except JalaliDateError:
+        return current_month(utcnow())
+
+
+@router.get("", response_class=HTMLResponse)
+def league(
+    request: Request,
+    session: SessionDep,
+    registry: RegistryDep,
+    lang: LangQuery = "fa",
+    period: str | None = None,
+) -> HTMLResponse:
+    chosen = _period_or_month(period)
+    board = figures(session, chosen, agreement_ids=[a.id for a in registry.all()])
+    names = {a.agreement_id: agency_names(registry, a.agreement_id or "") for a in board.agencies}
+    return _render(
+        request, "league.html", lang, board=board, names=names, period=chosen, page="league"
+    )
+
+
+@router.get("/trend", response_class=HTMLResponse)
+def trend_page(
+    request: Request,
+    session: SessionDep,
+    registry: RegistryDep,
+    lang: LangQuery = "fa",
+    period: str | None = None,
+) -> HTMLResponse:
+    chosen = _period_or_month(period or current_month(utcnow()).label[:4])
+    charts = []
+    for agreement in [None, *registry.all()]:
+        rows = trend(session, chosen, agreement.id if agreement else None)
+        labels = [row.period[5:] for row in rows]
+        name = (agreement.name_fa if lang == "fa" else agreement.name_en) if agreement else None
+        charts.append(
+            {
+                "name": name or words(lang)["province"],
+                "on_time": line_chart(
+                    words(lang)["resolved_on_time_pct"],
+                    labels,
+                    [r.resolved_on_time_pct for r in rows],
+                    100,
+                ),
+                "received": line_chart(words(lang)["received"], labels, [r.received for r in rows]),
+            }
+        )
+    return _render(request, "trend.html", lang, charts=charts, period=chosen, page="trend")
+
+
+@router.get("/overdue", response_class=HTMLResponse)
+def overdue_page(
+    request: Request, session: SessionDep, registry: RegistryDep, lang: LangQuery = "fa"
+) -> HTMLResponse:
+    rows = lists.overdue(session, utcnow())
+    return _render(
+        request,
+        "overdue.html",
+        lang,
+        rows=rows,
+        registry=registry,
+        page="overdue",
+        names=lambda a: agency_names(registry, a),
+    )
+
+
+@router.get("/violations", response_class=HTMLResponse)
+def violations_page(
+    request: Request, session: SessionDep, registry: RegistryDep, lang: LangQuery = "fa"
+) -> HTMLResponse:
+    rows = lists.violations(session)
+    return _render(
+        request,
+        "violations.html",
+        lang,
+        rows=rows,
+        page="violations",
+        names=lambda a: agency_names(registry, a),
+    )
+
+
+@router.get("/failures", response_class=HTMLResponse)
+def failures_page(
+    request: Request,
+    session: SessionDep,
+    registry: RegistryDep,
+    lang: LangQuery = "fa",
+    resent: str | None = None,
+) -> HTMLResponse:
+    rows = lists.failures(session)
+    return _render(
+        request,
+        "failures.html",
+        lang,
+        rows=rows,
+        resent=resent,
+        page="failures",
+        names=lambda a: agency_names(registry, a),
+    )
+
+
+@router.post("/failures/{reference}/resend")
+def resend(reference: str, session: SessionDep, lang: LangQuery = "fa") -> RedirectResponse:
+    """Put a failed delivery back in the queue; the dispatch sweep sends it at once."""
+    referral = session.scalar(select(Referral).where(Referral.reference == reference))
+    if referral is None:
+        raise NotFound(f"no referral {reference}")
+    values = {"next_attempt_at": utcnow(), "attempts": 0, "last_error": None}
+    transition(
+        session,
+        referral,
+        ReferralState.PENDING,
+        actor="dashboard",
+        values=values,
+        reason="resent from the dashboard",
+    )
+    return RedirectResponse(f"/dashboard/failures?lang={lang}&resent={reference}", status_code=303)
+
+
+@router.get("/requests/{tracking_code}", response_class=HTMLResponse)
+def timeline_page(
+    request: Request,
+    tracking_code: str,
+    session: SessionDep,
+    registry: RegistryDep,
+    lang: LangQuery = "fa",
+) -> HTMLResponse:
+    found = session.scalar(
+        select(CitizenRequest).where(CitizenRequest.tracking_code == tracking_code)
+    )
+    if found is None:
+        raise NotFound("no request with that tracking code")
+    return _render(
+        request,
+        "timeline.html",
+        lang,
+        req=found,
+        page="timeline",
+        names=lambda a: agency_names(registry, a),
+        **lists.timeline(session, found),
+    )

@@ -1,0 +1,107 @@
+"""The dashboard in a real browser: Playwright driving Debian's Chromium against the real API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from hub.settings import REPO_ROOT
+from tests.core.waiting import wait_for_states
+from tests.support.fixtures import Sandboxes
+from tests.support.requests import citizen_request
+
+pytestmark = pytest.mark.usefixtures("worker")
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, api: httpx.Client) -> Iterator[Page]:
+    context = browser.new_context(base_url=str(api.base_url))
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(Path(ARTIFACTS / f"{name}.png")), full_page=True)
+
+
+def test_the_league_table_is_persian_right_to_left_with_a_row_per_agency(
+    page: Page, api: httpx.Client, clean_sandboxes: Sandboxes
+) -> None:
+    code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
+    wait_for_states(api, code, ["resolved"])
+    page.goto("/dashboard")
+    _shot(page, "league-fa")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("h1").inner_text() == "داشبورد نظارت سامد"
+    water = page.locator("#league tbody tr[data-agency='golestan-water']")
+    assert "شرکت آب و فاضلاب استان گلستان" in water.inner_text()
+    assert page.locator("#league tfoot tr.province").inner_text().startswith("کل استان")
+    page.click("#language")
+    _shot(page, "league-en")
+    assert page.locator("html").get_attribute("dir") == "ltr"
+    assert "Golestan Province Water" in page.locator("#league tbody").inner_text()
+
+
+def test_the_trend_page_draws_a_chart_per_agency(page: Page, api: httpx.Client) -> None:
+    page.goto("/dashboard/trend")
+    _shot(page, "trend")
+    charts = page.locator("svg.chart")
+    assert charts.count() >= 2
+    assert page.locator("svg.chart polyline.line").count() >= 1
+
+
+def test_a_timeline_shows_jalali_dates_and_every_delivery_attempt(
+    page: Page, api: httpx.Client, clean_sandboxes: Sandboxes
+) -> None:
+    code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
+    wait_for_states(api, code, ["resolved"])
+    page.goto(f"/dashboard/requests/{code}")
+    _shot(page, "timeline")
+    events = page.locator("#events tbody tr")
+    assert events.count() >= 4
+    assert "۱۴۰" in events.first.inner_text()  # a Jalali year in Persian digits
+    assert "delivered" in page.locator("#attempts").inner_text()
+    assert page.locator("#updates tbody tr").count() >= 1
+
+
+def test_a_failed_delivery_is_resent_from_the_failures_page(
+    page: Page, api: httpx.Client, clean_sandboxes: Sandboxes
+) -> None:
+    clean_sandboxes.water.faults.set("reject400", 1, 0)
+    code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
+    body = wait_for_states(api, code, ["delivery_failed"])
+    reference = body["referrals"][0]["reference"]
+    page.goto("/dashboard/failures")
+    row = page.locator(f"#failures tr[data-reference='{reference}']")
+    assert "400" in row.inner_text()
+    row.get_by_role("button", name="ارسال دوباره").click()
+    page.wait_for_url("**/dashboard/failures?*")
+    _shot(page, "resent")
+    assert reference in page.locator("#resent").inner_text()
+    wait_for_states(api, code, ["resolved"])
