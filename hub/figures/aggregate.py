@@ -56,11 +56,14 @@ def month_bucket(column: Any, months: Sequence[Period]) -> ColumnElement[int]:
     return case(*whens, else_=-1)
 
 
-def _key_columns(column: Any, by_agency: bool, months: Sequence[Period] | None) -> list[Any]:
+def _key_columns(
+    column: Any, by_agency: bool, months: Sequence[Period] | None, postgres: bool = False
+) -> list[Any]:
     keys: list[Any] = []
     if by_agency:
+        agency = column.table.c.agreement_id
         # Grouping sorts by the key: byte order ("C") sorts far faster than a locale's rules.
-        keys.append(column.table.c.agreement_id.collate("C").label("agreement_id"))
+        keys.append(agency.collate("C").label("agreement_id") if postgres else agency)
     if months is not None:
         keys.append(month_bucket(column, months))
     return keys
@@ -122,7 +125,7 @@ def referral_counts(
 
 
 def _referral_counts(session, period, now, by_agency, months, with_total, only):  # type: ignore[no-untyped-def]
-    keys = _key_columns(Referral.created_at, by_agency, months)
+    keys = _key_columns(Referral.created_at, by_agency, months, _is_postgres(session))
     view_met, view_decided = _on_time(_seen(), Referral.view_due_at, now)
     act_met, act_decided = _on_time(_acted(), Referral.act_due_at, now)
     result_met, result_decided = _on_time(Referral.resolved_at, Referral.result_due_at, now)
