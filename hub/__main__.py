@@ -1,5 +1,5 @@
 """``python -m hub`` is ``samad-hub``."""
 
-from hub.cli.main import app
+from hub.cli.main import run
 
-app(prog_name="samad-hub")
+run()

@@ -48,3 +48,24 @@ def _mount_optional() -> None:
 
 
 _mount_optional()
+
+
+def run() -> None:
+    """The console script: expected failures end with one clear line, not a traceback."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from hub.errors import HubError
+
+    try:
+        app(prog_name="samad-hub")
+    except HubError as exc:
+        typer.secho(f"error: {exc}", err=True, fg="red")
+        raise SystemExit(1) from exc
+    except (OperationalError, ProgrammingError) as exc:
+        typer.secho(
+            f"database error: {exc.orig}\n(is SAMAD_DATABASE_URL right, and has "
+            "'samad-hub db upgrade' been run?)",
+            err=True,
+            fg="red",
+        )
+        raise SystemExit(1) from exc
