@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -164,7 +164,9 @@ def _attempts(agreement_id: str) -> int:
 
 @pytest.mark.usefixtures("worker")
 def test_an_agency_down_for_a_while_gets_every_referral_once_when_it_is_back(
-    api: httpx.Client, roads: tuple[RestSandboxApp, BackgroundServer]
+    api: httpx.Client,
+    api_as: Callable[..., httpx.Client],
+    roads: tuple[RestSandboxApp, BackgroundServer],
 ) -> None:
     app, server = roads
     directory = Path(os.environ["SAMAD_AGREEMENTS_DIR"])
@@ -197,7 +199,7 @@ def test_an_agency_down_for_a_while_gets_every_referral_once_when_it_is_back(
                 timeout=20,
                 what=f"{code} delivered after the agency came back",
             )
-        breakers = api.get("/v1/admin/breakers").json()
+        breakers = api_as("admin").get("/v1/admin/breakers").json()
     finally:
         app.faults.reset()
         path.unlink()
@@ -221,7 +223,10 @@ def test_a_throttled_agency_never_gets_more_than_its_rate(
             api.post("/v1/requests", json=_roads_request()).json()["tracking_code"]
             for _ in range(8)
         ]
-        referrals = wait_for(lambda: _delivered_times(agreement, len(codes)), timeout=30)
+        try:
+            referrals = wait_for(lambda: _delivered_times(agreement, len(codes)), timeout=30)
+        except AssertionError:
+            raise AssertionError(_states(agreement)) from None
     finally:
         path.unlink()
     # In any one second, at most two pushes started.
@@ -239,3 +244,11 @@ def _delivered_times(agreement_id: str, count: int) -> list[float] | None:
             .order_by(DeliveryAttempt.started_at)
         ).all()
     return [r.timestamp() for r in rows] if len(rows) == count else None
+
+
+def _states(agreement_id: str) -> list[tuple]:
+    with session_scope() as session:
+        return session.execute(
+            select(Referral.state, Referral.attempts, Referral.next_attempt_at, Referral.last_error)
+            .where(Referral.agreement_id == agreement_id)
+        ).all()

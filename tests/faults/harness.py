@@ -1,0 +1,476 @@
+"""A whole hub in real processes, for breaking on purpose: the fault-injection harness.
+
+``Cluster`` starts, against a PostgreSQL database and a Redis of its own: the API
+(``python -m hub serve``), several workers (``python -m hub worker``), two beats (the sweeps are
+safe to run twice: they claim with ``FOR UPDATE SKIP LOCKED``), and a REST agency sandbox served
+from this process on a fixed port (so it can be stopped and started again with its tickets kept).
+It then breaks things: SIGKILL a worker mid-delivery, stop and restart its Redis, terminate every
+PostgreSQL connection of the hub (``pg_terminate_backend``), take the agency down, make it slow,
+make it answer garbage. ``verify()`` says what was lost, duplicated or left unaudited.
+
+Used by ``tests/faults/test_nothing_lost.py`` (short) and ``bench/fault_injection.py`` (long).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import redis
+
+from hub.sandbox.rest import RestSandboxApp, RestSandboxSettings, create_app
+from hub.sandbox.server import BackgroundServer, free_port
+from hub.settings import REPO_ROOT
+from tests.support.agreements import SAMPLES
+from tests.support.requests import citizen_request, national_id
+
+AGREEMENT = "golestan-water"
+PROGRESS = ("delivered", "viewed", "in_progress", "forwarded", "resolved")
+SETTLED = ("resolved", "delivery_failed")
+
+
+@dataclass
+class Verdict:
+    accepted: int = 0
+    referrals: int = 0
+    delivered: int = 0
+    failed: list[str] = field(default_factory=list)  # "reference: last error"
+    unsettled: list[str] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)
+    agency_duplicates: int = 0
+    tickets: int = 0
+    orphan_tickets: list[str] = field(default_factory=list)
+    updates_applied_twice: list[str] = field(default_factory=list)
+    audit_gaps: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (
+            self.unsettled
+            or self.lost
+            or self.agency_duplicates
+            or self.orphan_tickets
+            or self.updates_applied_twice
+            or self.audit_gaps
+            or any(not reason.split(": ", 1)[1] for reason in self.failed)
+        )
+
+
+def _agreement(url: str) -> str:
+    text = (SAMPLES / "golestan-water.yaml").read_text(encoding="utf-8")
+    text = text.replace("http://127.0.0.1:8731", url)
+    text = re.sub(r"interval_seconds: \d+", "interval_seconds: 1", text)
+    text = text.replace("timeout_seconds: 10", "timeout_seconds: 2")
+    text = re.sub(
+        r"auth:\n\s+type: bearer\n\s+token: \$\{env:SAMAD_WATER_TOKEN\}\n",
+        "auth:\n      type: none\n",
+        text,
+    )
+    delivery = (
+        "delivery:\n  max_attempts: 40\n  backoff_seconds: 0.2\n  backoff_max_seconds: 1\n"
+        "  breaker_failures: 8\n  breaker_open_seconds: 1\n"
+    )
+    return re.sub(r"delivery:\n(  .*\n)+", delivery, text)
+
+
+class Cluster:
+    def __init__(self, pg_server: str, workers: int = 2, broker: str = "redis") -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="samad-faults-"))
+        self.db_name = f"samad_faults_{os.getpid()}_{free_port()}"
+        self.pg_server = pg_server
+        self.database_url = f"{pg_server}/{self.db_name}"
+        self.redis_port = free_port()
+        self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
+        self.broker = broker
+        self.vhost = f"samad_faults_{os.getpid()}_{self.redis_port}"
+        self.api_port = free_port()
+        self.sandbox_port = free_port()
+        self.worker_count = workers
+        self.agency: RestSandboxApp = create_app(
+            RestSandboxSettings(step_seconds=0.3, ticket_prefix="WTR")
+        )
+        self._sandbox: BackgroundServer | None = None
+        self._redis: subprocess.Popen[bytes] | None = None
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self.others: list[subprocess.Popen[bytes]] = []
+        self.accepted: list[str] = []
+        self.refused = 0
+        self._seed = 0
+        self.faults: list[tuple[float, str]] = []
+        self.token = ""
+
+    # --- starting and stopping ------------------------------------------------------------
+
+    @property
+    def broker_url(self) -> str:
+        if self.broker == "rabbitmq":
+            return f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
+        return self.redis_url
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SAMAD_")}
+        env.update(
+            SAMAD_ENVIRONMENT="test",
+            SAMAD_DATA_DIR=str(self.root / "data"),
+            SAMAD_DATABASE_URL=self.database_url,
+            SAMAD_BROKER_URL=self.broker_url,
+            SAMAD_REDIS_URL=self.redis_url,
+            SAMAD_AGREEMENTS_DIR=str(self.root / "agreements"),
+            SAMAD_DISPATCH_EVERY_SECONDS="0.5",
+            SAMAD_POLL_SWEEP_EVERY_SECONDS="0.5",
+            SAMAD_DISPATCH_LEASE_SECONDS="4",
+            SAMAD_DELIVERY_LEASE_SECONDS="6",
+            SAMAD_BREAKER_OPEN_SECONDS="1",
+            SAMAD_BREAKER_PROBE_WAIT_SECONDS="0.5",
+            SAMAD_AGREEMENTS_RELOAD_SECONDS="5",
+        )
+        return env
+
+    def start(self) -> Cluster:
+        (self.root / "agreements").mkdir(parents=True)
+        (self.root / "data").mkdir()
+        sandbox_url = f"http://127.0.0.1:{self.sandbox_port}"
+        (self.root / "agreements" / f"{AGREEMENT}.yaml").write_text(
+            _agreement(sandbox_url), encoding="utf-8"
+        )
+        self.start_agency()
+        self.start_redis()
+        if self.broker == "rabbitmq":
+            self._rabbitmqctl("add_vhost", self.vhost)
+            self._rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
+        self._create_database()
+        self.token = self._operator_token()
+        self.others.append(self._spawn("api", ["serve", "--port", str(self.api_port)]))
+        for _ in range(self.worker_count):
+            self.workers.append(self._spawn_worker())
+        for i in range(2):
+            self.others.append(self._spawn_beat(i))
+        self._wait_for_api()
+        return self
+
+    def stop(self) -> None:
+        for process in [*self.workers, *self.others]:
+            if process.poll() is None:
+                process.terminate()
+        for process in [*self.workers, *self.others]:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.stop_redis()
+        self.stop_agency()
+        with psycopg.connect(self._admin_dsn(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+        if self.broker == "rabbitmq":
+            self._rabbitmqctl("delete_vhost", self.vhost)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+        with (self.root / f"{name}-{time.monotonic_ns()}.log").open("wb") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", "hub", "--log-level", "WARNING", *args],
+                cwd=REPO_ROOT,
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def _spawn_worker(self) -> subprocess.Popen[bytes]:
+        args = ["worker", "--pool", "threads", "--concurrency", "4", "--loglevel", "WARNING"]
+        return self._spawn("worker", args)
+
+    def _spawn_beat(self, index: int) -> subprocess.Popen[bytes]:
+        schedule = self.root / "data" / f"beat-{index}"
+        with (self.root / f"beat-{index}.log").open("wb") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "hub.celery_app:app", "beat",
+                 "--loglevel", "WARNING", f"--schedule={schedule}"],
+                cwd=REPO_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+
+    def _admin_dsn(self) -> str:
+        return self.pg_server.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+
+    def _create_database(self) -> None:
+        with psycopg.connect(self._admin_dsn(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.db_name}"')
+        subprocess.run(
+            [sys.executable, "-m", "hub", "db", "upgrade"],
+            cwd=REPO_ROOT, env=self.env(), check=True, capture_output=True,
+        )  # fmt: skip
+
+    def _operator_token(self) -> str:
+        made = subprocess.run(
+            [sys.executable, "-m", "hub", "tokens", "create", "faults", "--role", "operator"],
+            cwd=REPO_ROOT, env=self.env(), check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        return made.stdout.strip().splitlines()[-1]
+
+    def _rabbitmqctl(self, *args: str) -> None:
+        subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True)
+
+    def _wait_for_api(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.api_url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("the API did not start: " + self.logs())
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def logs(self, tail: int = 3000) -> str:
+        return "\n".join(
+            f"--- {p.name}\n{p.read_text(errors='replace')[-tail:]}"
+            for p in sorted(self.root.glob("*.log"))
+        )
+
+    # --- faults -----------------------------------------------------------------------------
+
+    def note(self, fault: str) -> None:
+        self.faults.append((time.monotonic(), fault))
+
+    def start_agency(self) -> None:
+        self._sandbox = BackgroundServer(self.agency, port=self.sandbox_port).start()
+
+    def stop_agency(self) -> None:
+        if self._sandbox is not None:
+            self._sandbox.stop()
+            self._sandbox = None
+
+    def start_redis(self) -> None:
+        self._redis = subprocess.Popen(
+            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis(port=self.redis_port, socket_connect_timeout=0.2)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop_redis(self) -> None:
+        if self._redis is not None:
+            self._redis.kill()
+            self._redis.wait()
+            self._redis = None
+
+    def restart_redis(self, down_seconds: float) -> None:
+        self.note("redis stopped")
+        self.stop_redis()
+        time.sleep(down_seconds)
+        self.start_redis()
+
+    def kill_worker_mid_delivery(self, slow_seconds: float = 1.5) -> None:
+        """Make pushes slow so some are in flight, SIGKILL a worker, start a new one."""
+        self.note("worker killed")
+        self.agency.faults.set("slow", count=20, delay_seconds=slow_seconds)
+        time.sleep(slow_seconds / 2)
+        victim = self.workers.pop(0)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        self.workers.append(self._spawn_worker())
+
+    def drop_database_connections(self) -> int:
+        self.note("postgresql connections terminated")
+        with psycopg.connect(self._admin_dsn(), autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (self.db_name,),
+            ).fetchall()
+        return len(rows)
+
+    def agency_down(self, seconds: float) -> None:
+        self.note("agency down")
+        self.stop_agency()
+        time.sleep(seconds)
+        self.start_agency()
+
+    def agency_misbehaves(self, mode: str, count: int, delay_seconds: float = 1.0) -> None:
+        self.note(f"agency {mode}")
+        self.agency.faults.set(mode, count=count, delay_seconds=delay_seconds)
+
+    # --- load -------------------------------------------------------------------------------
+
+    def submit(self, count: int, threads: int = 4) -> None:
+        """Submit ``count`` requests; the ones answered 201 are the accepted ones."""
+
+        def one(seed: int) -> str | None:
+            body = citizen_request()
+            body["citizen"]["national_id"] = national_id(seed)
+            try:
+                answer = httpx.post(
+                    f"{self.api_url}/v1/requests",
+                    json=body,
+                    headers={"Authorization": f"Bearer {self.token}"},
+                    timeout=15,
+                )
+            except httpx.HTTPError:
+                return None
+            return answer.json()["tracking_code"] if answer.status_code == 201 else None
+
+        seeds = range(self._seed, self._seed + count)
+        self._seed += count
+        with ThreadPoolExecutor(threads) as pool:
+            for code in pool.map(one, seeds):
+                if code:
+                    self.accepted.append(code)
+                else:
+                    self.refused += 1
+
+    # --- verdict ----------------------------------------------------------------------------
+
+    def _query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        dsn = self.database_url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(dsn) as conn:
+            return conn.execute(sql, args).fetchall()
+
+    def unsettled(self) -> int:
+        rows = self._query(
+            "SELECT count(*) FROM referrals r JOIN requests q ON q.id = r.request_id "
+            "WHERE q.tracking_code = ANY(%s) AND r.state <> ALL(%s)",
+            self.accepted,
+            list(SETTLED),
+        )
+        return int(rows[0][0])
+
+    def settle(self, timeout: float) -> float:
+        """Seconds until every accepted request's referrals are resolved or failed."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if self.unsettled() == 0:
+                return time.monotonic() - started
+            time.sleep(0.5)
+        return float("inf")
+
+    def verify(self) -> Verdict:
+        verdict = Verdict(accepted=len(self.accepted))
+        requests = dict(
+            self._query(
+                "SELECT tracking_code, id FROM requests WHERE tracking_code = ANY(%s)",
+                self.accepted,
+            )
+        )
+        verdict.lost = [code for code in self.accepted if code not in requests]
+        referrals = self._query(
+            "SELECT id, request_id, reference, state, external_id, last_error, delivered_at "
+            "FROM referrals"
+        )
+        accepted_ids = set(requests.values())
+        mine = [r for r in referrals if r[1] in accepted_ids]
+        verdict.referrals = len(mine)
+        for _id, _request, reference, state, external_id, last_error, _at in mine:
+            if state in PROGRESS and external_id:
+                verdict.delivered += 1
+            elif state == "delivery_failed":
+                verdict.failed.append(f"{reference}: {last_error or ''}")
+            else:
+                verdict.unsettled.append(f"{reference}: {state}")
+        self._check_agency(verdict, referrals)
+        self._check_updates(verdict)
+        self._check_audit(verdict, referrals)
+        return verdict
+
+    def _check_agency(self, verdict: Verdict, referrals: list[tuple[Any, ...]]) -> None:
+        stats = self.agency.tickets.stats()
+        verdict.agency_duplicates, verdict.tickets = stats.duplicates, stats.tickets
+        by_reference = {r[2]: r for r in referrals}
+        refs = Counter()
+        for number in range(1, stats.tickets + 1):
+            ticket = self.agency.tickets.get(f"WTR-{self.agency.tickets._year}-{number:06d}")
+            if ticket is None:
+                continue
+            reference = ticket.data.get("ref")
+            refs[reference] += 1
+            row = by_reference.get(reference)
+            if row is None or row[4] != ticket.id:
+                verdict.orphan_tickets.append(f"{ticket.id} ({reference})")
+        verdict.agency_duplicates += sum(n - 1 for n in refs.values() if n > 1)
+
+    def _check_updates(self, verdict: Verdict) -> None:
+        rows = self._query(
+            "SELECT referral_id, to_state, count(*) FROM events "
+            "WHERE kind = 'referral.state_changed' AND actor = 'poll' "
+            "GROUP BY referral_id, to_state HAVING count(*) > 1"
+        )
+        verdict.updates_applied_twice = [f"referral {r[0]} → {r[1]} ×{r[2]}" for r in rows]
+
+    def _check_audit(self, verdict: Verdict, referrals: list[tuple[Any, ...]]) -> None:
+        """Every referral's state changes, replayed from the events, end where it is."""
+        moves: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for referral_id, from_state, to_state in self._query(
+            "SELECT referral_id, from_state, to_state FROM events "
+            "WHERE kind = 'referral.state_changed' ORDER BY id"
+        ):
+            moves[referral_id].append((from_state, to_state))
+        created = {r[0] for r in self._query(
+            "SELECT referral_id FROM events WHERE kind = 'referral.created'"
+        )}  # fmt: skip
+        for referral_id, _request, reference, state, *_ in referrals:
+            if referral_id not in created:
+                verdict.audit_gaps.append(f"{reference}: no referral.created event")
+                continue
+            current = "pending"
+            for from_state, to_state in moves[referral_id]:
+                if from_state != current:
+                    verdict.audit_gaps.append(f"{reference}: {current} then {from_state}")
+                current = to_state
+            if current != state:
+                verdict.audit_gaps.append(f"{reference}: events end at {current}, row {state}")
+
+
+def run_scenario(cluster: Cluster, total: int, rounds: int = 1, down_seconds: float = 6) -> float:
+    """Submit ``total`` requests in the background while every fault happens ``rounds`` times;
+    returns the seconds from the last fault until everything settled (inf: it never did)."""
+    import threading
+
+    batches = max(1, total // 20)
+    loader = threading.Thread(
+        target=lambda: [cluster.submit(20) for _ in range(batches)], daemon=True
+    )
+    loader.start()
+    for _ in range(rounds):
+        cluster.kill_worker_mid_delivery()
+        time.sleep(2)
+        cluster.restart_redis(down_seconds=2)
+        time.sleep(2)
+        cluster.drop_database_connections()
+        time.sleep(1)
+        cluster.kill_worker_mid_delivery()
+        time.sleep(2)
+        cluster.agency_down(down_seconds)
+        time.sleep(1)
+        cluster.agency_misbehaves("garbage", count=10)
+        time.sleep(1)
+        cluster.agency_misbehaves("slow", count=10, delay_seconds=3)  # past the 2 s timeout
+        time.sleep(2)
+        cluster.drop_database_connections()
+        cluster.kill_worker_mid_delivery()
+    loader.join()
+    cluster.agency.faults.reset()
+    return cluster.settle(timeout=180)
