@@ -52,4 +52,5 @@ def feedback(
         )
     except FeedbackRefused as exc:
         raise HTTPException(409, {"detail": str(exc), "detail_fa": exc.message_fa}) from exc
+    session.commit()  # before the answer: the citizen's next look must see it
     return {"reference": given.reference, "rating": given.rating, "reopened": given.reopened}

@@ -1,0 +1,87 @@
+"""The citizen is told: the tracking code on intake and a copy of the result, by SMS through the
+Kavenegar-style gateway sandbox and by email through a real SMTP server — each message once.
+
+Real servers throughout: the API, PostgreSQL, Redis, a Celery worker process with beat, the
+water company's REST sandbox, the SMS gateway sandbox and an aiosmtpd relay.
+"""
+
+from __future__ import annotations
+
+import random
+
+import httpx
+import pytest
+
+from hub.jalali import persian_digits
+from tests.core.waiting import wait_for, wait_for_states
+from tests.support.notification_fixtures import NotificationSandboxes
+from tests.support.requests import BASE, citizen_request, national_id
+
+pytestmark = pytest.mark.usefixtures("worker")
+
+
+def a_citizen(email: str | None = None) -> dict[str, str]:
+    citizen = dict(BASE["citizen"])
+    citizen["mobile"] = f"0912{random.randrange(10**7):07d}"
+    citizen["national_id"] = national_id(random.randrange(10**8))
+    if email:
+        citizen["email"] = email
+    return citizen
+
+
+def test_the_citizen_gets_the_tracking_code_by_sms_in_persian(
+    api: httpx.Client, notification_sandboxes: NotificationSandboxes
+) -> None:
+    citizen = a_citizen()
+    code = api.post("/v1/requests", json=citizen_request(citizen=citizen)).json()["tracking_code"]
+    [sms] = wait_for(lambda: notification_sandboxes.sms.to(citizen["mobile"]), what="the SMS")
+    assert "کد پیگیری: " + persian_digits(code) in sms["message"]
+    assert "قطعی آب در خیابان ولیعصر" in sms["message"]
+
+
+def test_the_result_reaches_the_citizen_by_sms_and_email_once_each(
+    api: httpx.Client, notification_sandboxes: NotificationSandboxes
+) -> None:
+    citizen = a_citizen(email=f"citizen{random.randrange(10**6)}@example.org")
+    code = api.post("/v1/requests", json=citizen_request(citizen=citizen)).json()["tracking_code"]
+    body = wait_for_states(api, code, ["resolved"])
+    texts = wait_for(
+        lambda: (
+            len(notification_sandboxes.sms.to(citizen["mobile"])) == 2
+            and notification_sandboxes.sms.to(citizen["mobile"])
+        ),
+        what="intake and result SMS",
+    )
+    assert "پاسخ داده شد" in texts[1]["message"]
+    assert body["result"] in texts[1]["message"]
+    [mail] = wait_for(lambda: notification_sandboxes.mail.to(citizen["email"]), what="the mail")
+    assert mail["Subject"] == f"سامانه ۱۱۱: پاسخ درخواست {persian_digits(code)}"
+    assert body["result"] in mail.get_content()
+
+
+def test_a_busy_gateway_is_tried_again_and_the_citizen_gets_one_sms(
+    api: httpx.Client, notification_sandboxes: NotificationSandboxes
+) -> None:
+    notification_sandboxes.sms.faults[:] = [409, 409]
+    citizen = a_citizen()
+    api.post("/v1/requests", json=citizen_request(citizen=citizen))
+    wait_for(lambda: notification_sandboxes.sms.to(citizen["mobile"]), what="the SMS")
+    assert not notification_sandboxes.sms.faults  # both busy answers were used up first
+    assert len(notification_sandboxes.sms.to(citizen["mobile"])) == 1
+
+
+def test_a_number_the_gateway_refuses_is_failed_at_once_with_an_alert(
+    api: httpx.Client, notification_sandboxes: NotificationSandboxes
+) -> None:
+    notification_sandboxes.sms.faults[:] = [411]
+    code = api.post("/v1/requests", json=citizen_request(citizen=a_citizen())).json()[
+        "tracking_code"
+    ]
+
+    def alert() -> list[dict]:
+        history = api.get(f"/v1/requests/{code}").json()["history"]
+        return [e for e in history if e["kind"] == "alert"]
+
+    [event] = wait_for(alert, what="the alert")
+    assert event["data"]["alert"] == "notification_failed"
+    assert "411" in event["data"]["reason"] and "permanent" in event["data"]["reason"]
