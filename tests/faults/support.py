@@ -25,6 +25,9 @@ def write_roads_agreement(
     )
     block = "delivery:\n" + "".join(f"  {key}: {value}\n" for key, value in delivery.items())
     text = re.sub(r"delivery:\n(  .*\n)+", block, text)
+    # Written aside and renamed in: a worker reloading mid-write must never see half a file.
     path = directory / f"{agreement_id}.yaml"
-    path.write_text(text, encoding="utf-8")
+    partial = directory / f".{agreement_id}.partial"
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
     return path
