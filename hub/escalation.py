@@ -153,10 +153,12 @@ def _insert_steps(session: Session, due: list[_Due], now: datetime) -> list[tupl
         }
         for d in due
     ]
-    statement = insert_ignoring_duplicates(session, EscalationStep, rows).returning(
-        EscalationStep.id, EscalationStep.referral_id, EscalationStep.key
+    columns = EscalationStep.__table__.c
+    statement = insert_ignoring_duplicates(session, EscalationStep).returning(
+        columns.id, columns.referral_id, columns.key
     )
-    new = [(step_id, by_key[(rid, key)]) for step_id, rid, key in session.execute(statement)]
+    inserted = session.execute(statement, rows)
+    new = [(step_id, by_key[(rid, key)]) for step_id, rid, key in inserted]
     for step_id, d in new:
         record(
             session,
@@ -191,12 +193,12 @@ def _record_violations(session: Session, new: list[tuple[int, _Due]], now: datet
     ]
     if not rows:
         return 0
-    insert = dialect_insert(session, Violation).values(rows)
+    insert = dialect_insert(session, Violation)
     statement = insert.on_conflict_do_update(
         index_elements=["referral_id", "deadline", "due_at"],
         set_={"late_seconds": insert.excluded.late_seconds, "updated_at": now},
     )
-    session.execute(statement)
+    session.execute(statement, rows)
     return len(rows)
 
 

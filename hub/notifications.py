@@ -48,15 +48,19 @@ class NotificationStatus(StrEnum):
     FAILED = "failed"
 
 
-def dialect_insert(session: Session, table: Any) -> Any:
-    """The database's own INSERT (with ``on_conflict_do_…``): PostgreSQL or SQLite."""
+def dialect_insert(session: Session, model: Any) -> Any:
+    """The database's own INSERT into ``model``'s table (with ``on_conflict_do_…``).
+
+    On the Core table, not the ORM class: executed with a list of rows it becomes one batched
+    ``INSERT … VALUES (…), (…) … RETURNING`` per thousand rows, compiled once.
+    """
     dialect = session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model.__table__)
 
 
-def insert_ignoring_duplicates(session: Session, table: Any, rows: list[dict[str, Any]]) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING`` on PostgreSQL and SQLite alike."""
-    return dialect_insert(session, table).values(rows).on_conflict_do_nothing()
+def insert_ignoring_duplicates(session: Session, model: Any) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` on PostgreSQL and SQLite alike; execute with rows."""
+    return dialect_insert(session, model).on_conflict_do_nothing()
 
 
 def record_notifications(session: Session, rows: list[dict[str, Any]]) -> int:
@@ -78,8 +82,9 @@ def record_notifications(session: Session, rows: list[dict[str, Any]]) -> int:
         }
         for row in rows
     ]
-    statement = insert_ignoring_duplicates(session, Notification, full)
-    result = session.execute(statement.returning(Notification.id))
+    statement = insert_ignoring_duplicates(session, Notification)
+    table = Notification.__table__
+    result = session.execute(statement.returning(table.c.id), full)
     return len(result.all())
 
 
