@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Path, Query
 from sqlalchemy.orm import Session
 
 from hub.agreements.registry import AgreementRegistry, get_registry
@@ -21,3 +21,8 @@ def _session() -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(_session)]
 RegistryDep = Annotated[AgreementRegistry, Depends(get_registry)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+# Numbers that reach SQL must fit its BIGINT: a larger one is a 422 naming it, never a 500.
+BIGINT_MAX = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
+OffsetQuery = Annotated[int, Query(ge=0, le=BIGINT_MAX)]

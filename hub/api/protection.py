@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.api.auth import publish_roles
+from hub.api.nul_guard import NulGuard
 from hub.auth.errors import AccessDenied
 from hub.auth.masking import install_log_masking
 from hub.settings import get_settings
@@ -149,6 +150,7 @@ class SecurityHeaders:
 def install_protection(app: FastAPI) -> None:
     install_log_masking()
     publish_roles(app)
+    app.add_middleware(NulGuard)  # type: ignore[arg-type]  # inside BodyGuard: reads bounded
     app.add_middleware(BodyGuard)  # type: ignore[arg-type]
     app.add_middleware(SecurityHeaders)  # type: ignore[arg-type]
 
@@ -162,9 +164,13 @@ def install_protection(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
+        body = {"detail_fa": _PERSIAN.get(exc.status_code, "درخواست پذیرفته نشد")}
+        if isinstance(exc.detail, dict) and "detail" in exc.detail:
+            body.update(exc.detail)  # a route that wrote its own English and Persian
+        else:
+            body["detail"] = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
         return JSONResponse(
-            {"detail": detail, "detail_fa": _PERSIAN.get(exc.status_code, "درخواست پذیرفته نشد")},
+            body,
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )

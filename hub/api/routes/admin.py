@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from hub.api.auth import AdminDep
-from hub.api.deps import RegistryDep, SessionDep
+from hub.api.deps import RegistryDep, RowId, SessionDep
 from hub.breaker import breaker_states
 from hub.dead_letters import dead_letter, failed_ids, list_failed, resend
 from hub.errors import NotFound
@@ -29,14 +29,14 @@ def failed(
 
 @router.get("/failed/{referral_id}")
 def failed_one(
-    caller: AdminDep, referral_id: int, session: SessionDep, registry: RegistryDep
+    caller: AdminDep, referral_id: RowId, session: SessionDep, registry: RegistryDep
 ) -> dict[str, Any]:
     """One failed referral: its payload, every attempt and the last error."""
     return dead_letter(session, referral_id, registry).as_dict()
 
 
 @router.post("/referrals/{referral_id}/resend")
-def resend_one(caller: AdminDep, referral_id: int, session: SessionDep) -> dict[str, Any]:
+def resend_one(caller: AdminDep, referral_id: RowId, session: SessionDep) -> dict[str, Any]:
     """Send a failed referral again (a fresh round of attempts, the same idempotency key)."""
     if not resend(session, referral_id, actor="admin-api"):
         raise NotFound(f"referral {referral_id} is not in delivery_failed")

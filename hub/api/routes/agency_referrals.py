@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from hub.api.agency_updates import receive_update, update_schema, validate_update
 from hub.api.auth import AgencyDep, AgencyReaderDep
-from hub.api.deps import RegistryDep, SessionDep
+from hub.api.deps import OffsetQuery, RegistryDep, SessionDep
 from hub.api.presenters import referral_view
 from hub.db.models import Referral, Request
 from hub.errors import NotFound
@@ -32,7 +32,7 @@ def agency_referrals(
     registry: RegistryDep,
     state: Annotated[ReferralState | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> dict[str, Any]:
     """This agency's referrals, newest first."""
     query = select(Referral).where(Referral.agreement_id == agreement)

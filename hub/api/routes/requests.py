@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from hub.api.auth import CitizenOrStaffDep, OperatorDep, StaffDep
 from hub.api.citizen import citizen_lookup
-from hub.api.deps import RegistryDep, SessionDep, SettingsDep
+from hub.api.deps import OffsetQuery, RegistryDep, SessionDep, SettingsDep
 from hub.api.presenters import event_view, referral_view, request_summary
 from hub.db.models import Event, Referral, Request
 from hub.errors import NotFound
@@ -108,7 +108,7 @@ def list_requests(
     received_from: Annotated[datetime | None, Query(alias="from")] = None,
     received_to: Annotated[datetime | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> dict[str, Any]:
     """Requests, newest first, filtered by agency, referral state, category and date range."""
     query = select(Request)

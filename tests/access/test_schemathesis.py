@@ -1,0 +1,148 @@
+"""Fuzzing the hub's own OpenAPI document with schemathesis, over real HTTP, as every role.
+
+The schema is the one the API serves at ``/openapi.json``; requests go to the real server.
+Each operation is called with tokens of the roles it declares (``x-roles``), in turn, and
+without a token when a citizen may call it; agency tokens act for ``golestan-water``, and
+webhook bodies are signed with its secret, so generated data reaches past the guards. Two
+properties must hold for every answer:
+
+- no 5xx, whatever the input;
+- every 4xx says what went wrong in JSON: ``detail`` and ``detail_fa``, and for 422 the
+  ``errors`` list with a JSON path for each field (``$.citizen.mobile``).
+
+Bounded so the whole file runs in well under three minutes on two busy cores: fuzzing only
+(no coverage or stateful phases), a few dozen examples per operation, a deadline per example.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.core import NotSet
+
+from hub.api.app import create_app
+from hub.auth.roles import Role
+from hub.auth.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
+from hub.auth.tokens import create_token
+from hub.db.session import session_scope
+from hub.sandbox.server import BackgroundServer
+from tests.access.conftest import WEBHOOK_SECRET
+
+AGENCY_AGREEMENT = "golestan-water"
+MAX_EXAMPLES = 100
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "phases": {
+            "examples": {"enabled": True},
+            "coverage": {"enabled": True},
+            "stateful": {"enabled": False},
+        },
+        "generation": {"mode": "all", "max-examples": MAX_EXAMPLES},
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def tokens(api_server: BackgroundServer, webhook_agreement: str) -> dict[str, str]:
+    """One token per role (the agency's for golestan-water), made as an admin would."""
+    made = {}
+    with session_scope() as session:
+        for role in Role:
+            agreement = AGENCY_AGREEMENT if role is Role.AGENCY else None
+            made[role.value] = create_token(session, f"fuzz-{role}", role, agreement).secret
+    return made
+
+
+# The document the API serves at /openapi.json (the server below runs this same app).
+schema = schemathesis.openapi.from_dict(create_app().openapi(), config=CONFIG)
+_turns = itertools.count()
+
+
+def _callers(case: schemathesis.Case) -> list[str | None]:
+    """The roles the operation declares; None stands for a caller without credentials."""
+    declared = case.operation.definition.raw.get("x-roles")
+    if declared is None:
+        return [None]
+    return [None if role == "citizen" else role for role in declared]
+
+
+def _as(case: schemathesis.Case, role: str | None, tokens: dict[str, str]) -> dict[str, Any]:
+    """Headers and transport arguments for calling ``case`` as ``role``."""
+    headers: dict[str, str] = {"X-Forwarded-For": f"203.0.113.{next(_turns) % 250 + 1}"}
+    extra: dict[str, Any] = {}
+    if role is not None:
+        headers["Authorization"] = f"Bearer {tokens[role]}"
+    if role == Role.AGENCY and "agreement" in (case.path_parameters or {}):
+        case.path_parameters["agreement"] = AGENCY_AGREEMENT
+    if case.operation.path.endswith("/{agreement}/updates") and case.path_parameters:
+        case.path_parameters["agreement"] = AGENCY_AGREEMENT
+        body = _raw_body(case.body)
+        stamp = int(time.time())
+        headers.update(
+            {
+                "content-type": "application/json",
+                TIMESTAMP_HEADER: str(stamp),
+                SIGNATURE_HEADER: signature(WEBHOOK_SECRET, stamp, body),
+            }
+        )
+        extra["data"] = body
+    return {"headers": headers, **extra}
+
+
+def _raw_body(value: Any) -> bytes:
+    """The bytes the agency signs and sends: the generated body as JSON text."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, NotSet):
+        return b""
+    return json.dumps(value, default=str).encode()
+
+
+def clear_error_body(ctx: Any, response: schemathesis.Response, case: schemathesis.Case) -> None:
+    """A 4xx says, in JSON, what went wrong in English and Persian; a 422 names each field."""
+    if not 400 <= response.status_code < 500:
+        return
+    content_type = response.headers.get("content-type", [""])[0]
+    if case.operation.path.startswith("/dashboard") and content_type.startswith("text/html"):
+        assert 'role="alert"' in response.text, "an HTML refusal must show its reason"
+        return
+    assert content_type.startswith("application/json"), f"a {response.status_code} not in JSON"
+    body = response.json()
+    assert isinstance(body, dict), body
+    detail, detail_fa = body.get("detail"), body.get("detail_fa")
+    assert isinstance(detail, str) and detail and not detail.startswith(("{", "[")), body
+    assert isinstance(detail_fa, str) and detail_fa, body
+    if response.status_code == 422:
+        errors = body.get("errors")
+        assert isinstance(errors, list) and errors, body
+        for error in errors:
+            assert str(error.get("path", "")).startswith("$"), error
+            assert error.get("message") and error.get("message_fa"), error
+
+
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=timedelta(seconds=5),
+    suppress_health_check=list(HealthCheck),
+)
+def test_no_input_makes_the_hub_fail_and_every_refusal_explains_itself(
+    case: schemathesis.Case,
+    api_server: BackgroundServer,
+    tokens: dict[str, str],
+) -> None:
+    callers = _callers(case)
+    role = callers[next(_turns) % len(callers)]
+    case.call_and_validate(
+        base_url=api_server.url,
+        checks=[not_a_server_error, clear_error_body],
+        **_as(case, role, tokens),
+    )
