@@ -19,16 +19,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub import metrics
+from hub.agreements.model import Agreement
 from hub.agreements.registry import AgreementRegistry
 from hub.backoff import RetryPolicy
 from hub.connector import OutgoingReferral, Receipt
 from hub.db.models import DeliveryAttempt, Referral, Request
 from hub.db.session import session_scope
 from hub.db.types import utcnow
-from hub.delivery_gate import gate, record_push
+from hub.delivery_gate import defer_in, hold_until, record_push
 from hub.errors import ConnectorError, HubError, NotFound
 from hub.events import EventKind, record
 from hub.jsonsafe import json_safe
@@ -51,23 +53,32 @@ class DeliveryOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class _Claim:
-    referral_id: int
-    version: int
-    attempt_id: int
-    attempt: int
-    payload: OutgoingReferral
-    agreement_id: str
+    """What the claim's transaction hands to the push and the settle.
+
+    ``referral`` and ``attempt`` are the claim's own (now detached) rows: the settle re-attaches
+    them instead of reading them again, and its compare-and-set still refuses a referral that
+    anyone moved in between.
+    """
+
+    referral: Referral
+    attempt: DeliveryAttempt
+    payload: OutgoingReferral | None  # None: the referral's agreement is not loaded
+    agreement: Agreement | None
 
 
 def deliver(
     referral_id: int, registry: AgreementRegistry, settings: Settings, worker: str = ""
 ) -> DeliveryOutcome:
-    if gate(referral_id, registry, settings) is not None:
-        return DeliveryOutcome.DEFERRED
     claim = _claim(referral_id, registry, settings, worker)
-    if claim is None:
-        return DeliveryOutcome.NOT_DUE
-    agreement = registry.get(claim.agreement_id)
+    if not isinstance(claim, _Claim):
+        return claim
+    agreement = claim.agreement
+    if agreement is None or claim.payload is None:
+        # Removed, or never valid in this process (a half-written file): wait, it may come back.
+        missing = ConnectorError(
+            f"agreement {claim.referral.agreement_id!r} is not loaded", permanent=False
+        )
+        return _settle(claim, None, missing, 0, RetryPolicy.for_agreement({}, settings), 0)
     started = time.monotonic()
     try:
         receipt = registry.connector(agreement).push(claim.payload)
@@ -88,44 +99,44 @@ def deliver(
 
 def _claim(
     referral_id: int, registry: AgreementRegistry, settings: Settings, worker: str
-) -> _Claim | None:
+) -> _Claim | DeliveryOutcome:
     with session_scope() as session:
-        referral = session.get(Referral, referral_id)
-        if referral is None:
+        row = session.execute(
+            select(Referral, Request)
+            .join(Request, Request.id == Referral.request_id)
+            .where(Referral.id == referral_id)
+        ).first()
+        if row is None:
             raise NotFound(f"no referral {referral_id}")
+        referral, request = row
         if referral.state != S.PENDING:
-            return None
-        now = utcnow()
+            return DeliveryOutcome.NOT_DUE
         try:
-            agreement = registry.get(referral.agreement_id)
+            agreement: Agreement | None = registry.get(referral.agreement_id)
         except NotFound:
-            transition(session, referral, S.DELIVERING, values={"attempts": referral.attempts + 1})
-            _fail(session, referral, f"agreement {referral.agreement_id!r} no longer exists")
-            return None
-        request = session.get_one(Request, referral.request_id)
+            agreement = None
+        if agreement is not None and (until := hold_until(agreement, settings)) is not None:
+            defer_in(session, referral, until, f"agency {agreement.id} is not called now")
+            return DeliveryOutcome.DEFERRED
+        now = utcnow()
         lease = now + timedelta(seconds=settings.delivery_lease_seconds)
         attempt_number = referral.attempts + 1
         values = {"attempts": attempt_number, "next_attempt_at": lease}
         if not transition(session, referral, S.DELIVERING, values=values, actor="worker"):
-            return None
+            return DeliveryOutcome.NOT_DUE
+        version = agreement.version if agreement else None
         attempt = DeliveryAttempt(
             referral_id=referral.id,
             number=attempt_number,
             outcome="started",
             worker=worker,
-            detail={"agreement_version": agreement.version},
+            detail={"agreement_version": version},
             started_at=now,
         )
         session.add(attempt)
         session.flush()
-        return _Claim(
-            referral_id=referral.id,
-            version=referral.version,
-            attempt_id=attempt.id,
-            attempt=attempt_number,
-            payload=outgoing(referral, request, agreement),
-            agreement_id=agreement.id,
-        )
+        payload = outgoing(referral, request, agreement) if agreement else None
+        return _Claim(referral, attempt, payload, agreement)
 
 
 def _settle(
@@ -138,48 +149,48 @@ def _settle(
 ) -> DeliveryOutcome:
     with session_scope() as session:
         now = utcnow()
-        attempt = session.get_one(DeliveryAttempt, claim.attempt_id)
+        attempt, referral = claim.attempt, claim.referral
+        session.add_all([attempt, referral])  # re-attached as the claim left them: no re-read
         attempt.finished_at, attempt.duration_ms = now, duration_ms
-        referral = session.get_one(Referral, claim.referral_id)
         if receipt is not None:
             attempt.outcome = "delivered"
-            return _delivered(session, referral, claim, receipt, poll_interval_seconds)
+            return _delivered(session, referral, receipt, poll_interval_seconds)
         assert error is not None
         attempt.outcome = "permanent" if error.permanent else "transient"
         attempt.error = str(error.message)
         attempt.detail = {**(attempt.detail or {}), **json_safe(error.detail)}
-        if referral.version != claim.version or referral.state != S.DELIVERING:
-            log.info("referral %s moved on while its push was failing", referral.id)
-            return DeliveryOutcome.NOT_DUE
-        if error.permanent or policy.exhausted(claim.attempt):
+        if error.permanent or policy.exhausted(attempt.number):
             why = (
-                "permanent error" if error.permanent else f"gave up after {claim.attempt} attempts"
+                "permanent error" if error.permanent else f"gave up after {attempt.number} attempts"
             )
-            _fail(session, referral, f"{why}: {error.message}")
+            if not _fail(session, referral, f"{why}: {error.message}"):
+                return _moved_on(referral)
             return DeliveryOutcome.FAILED
-        delay = policy.delay_after(claim.attempt)
+        delay = policy.delay_after(attempt.number)
         values = {"next_attempt_at": now + timedelta(seconds=delay), "last_error": error.message}
-        transition(
+        if not transition(
             session, referral, S.PENDING, values=values, actor="worker", reason=error.message
-        )
+        ):
+            return _moved_on(referral)
         record(
             session,
             EventKind.DELIVERY_RETRY,
             request_id=referral.request_id,
             referral_id=referral.id,
-            attempt=claim.attempt,
+            attempt=attempt.number,
             retry_in_seconds=round(delay, 3),
             error=error.message,
         )
         return DeliveryOutcome.RETRY
 
 
+def _moved_on(referral: Referral) -> DeliveryOutcome:
+    log.info("referral %s moved on while its push was failing", referral.id)
+    return DeliveryOutcome.NOT_DUE
+
+
 def _delivered(
-    session: Session,
-    referral: Referral,
-    claim: _Claim,
-    receipt: Receipt,
-    poll_interval_seconds: int,
+    session: Session, referral: Referral, receipt: Receipt, poll_interval_seconds: int
 ) -> DeliveryOutcome:
     now = utcnow()
     values = {
@@ -189,11 +200,11 @@ def _delivered(
         "last_error": None,
         "next_poll_at": now + timedelta(seconds=poll_interval_seconds),
     }
-    if referral.version == claim.version and referral.state == S.DELIVERING:
-        transition(session, referral, S.DELIVERED, values=values, actor="worker")
+    if transition(session, referral, S.DELIVERED, values=values, actor="worker"):
         return DeliveryOutcome.DELIVERED
     # Someone else settled it while we pushed (a lease ran out): the idempotency key made our push
     # land on the same case, so only record what we learned if nobody has yet.
+    session.refresh(referral)
     if referral.external_id is None and referral.state == S.DELIVERY_FAILED:
         transition(
             session,
@@ -207,9 +218,12 @@ def _delivered(
     return DeliveryOutcome.NOT_DUE
 
 
-def _fail(session: Session, referral: Referral, reason: str) -> None:
+def _fail(session: Session, referral: Referral, reason: str) -> bool:
     values = {"next_attempt_at": None, "last_error": reason}
-    transition(session, referral, S.DELIVERY_FAILED, values=values, actor="worker", reason=reason)
+    if not transition(
+        session, referral, S.DELIVERY_FAILED, values=values, actor="worker", reason=reason
+    ):
+        return False
     record(
         session,
         EventKind.ALERT,
@@ -219,3 +233,4 @@ def _fail(session: Session, referral: Referral, reason: str) -> None:
         agreement=referral.agreement_id,
         reason=reason,
     )
+    return True

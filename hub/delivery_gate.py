@@ -13,36 +13,17 @@ import logging
 from datetime import UTC, datetime
 
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from hub.agreements.model import Agreement
-from hub.agreements.registry import AgreementRegistry
 from hub.breaker import Breaker, BreakerPolicy, get_breakers
 from hub.db.models import Referral
-from hub.db.session import session_scope
-from hub.errors import ConnectorError, NotFound
+from hub.errors import ConnectorError
 from hub.settings import Settings
 from hub.states import ReferralState
 from hub.throttle import Throttle
 
 log = logging.getLogger(__name__)
-
-
-def gate(referral_id: int, registry: AgreementRegistry, settings: Settings) -> datetime | None:
-    """Defer this referral if its agency may not be called now; None: go ahead and claim it."""
-    with session_scope() as session:
-        referral = session.get(Referral, referral_id)
-        if referral is None or referral.state != ReferralState.PENDING:
-            return None  # the claim decides what to do with it
-        agreement_id = referral.agreement_id
-    try:
-        agreement = registry.get(agreement_id)
-    except NotFound:
-        return None
-    until = hold_until(agreement, settings)
-    if until is None:
-        return None
-    defer(referral_id, until, f"agency {agreement_id} is not called now")
-    return until
 
 
 def breaker_for(agreement: Agreement, settings: Settings) -> Breaker:
@@ -59,17 +40,19 @@ def hold_until(agreement: Agreement, settings: Settings) -> datetime | None:
     return _at(free_at) if free_at is not None else None
 
 
-def defer(referral_id: int, until: datetime, why: str) -> bool:
-    """Put a pending referral's next attempt at ``until``; False if it is no longer pending."""
-    with session_scope() as session:
-        result = session.execute(
-            update(Referral)
-            .where(Referral.id == referral_id, Referral.state == str(ReferralState.PENDING))
-            .values(next_attempt_at=until)
-            .execution_options(synchronize_session=False)
-        )
-    log.info("referral %s waits until %s: %s", referral_id, until.isoformat(), why)
-    return result.rowcount == 1  # type: ignore[attr-defined]
+def defer_in(session: Session, referral: Referral, until: datetime, why: str) -> bool:
+    """Put a pending referral's next attempt at ``until``, in the claim's own transaction.
+
+    False if it is no longer pending. Not an attempt, and not a state change: no event.
+    """
+    result = session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id, Referral.state == str(ReferralState.PENDING))
+        .values(next_attempt_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    log.info("referral %s waits until %s: %s", referral.id, until.isoformat(), why)
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def record_push(agreement: Agreement, settings: Settings, error: ConnectorError | None) -> None:

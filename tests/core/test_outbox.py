@@ -4,17 +4,20 @@ loses it."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import update
 
-from hub.agreements.registry import get_registry
+from hub.agreements.registry import AgreementRegistry, get_registry
 from hub.db.models import Referral
 from hub.db.session import session_scope
 from hub.db.types import utcnow
+from hub.delivery import DeliveryOutcome, deliver
 from hub.dispatch import claim_due_deliveries
 from hub.intake import submit_request
+from hub.plugins import plugins
 from hub.settings import get_settings
 from hub.states import ReferralState
 from tests.core.waiting import wait_for_states
@@ -66,3 +69,17 @@ def test_two_sweeps_never_claim_the_same_referral(database: str, sandboxes: obje
         b = claim_due_deliveries(second, timedelta(seconds=30), limit=10_000)
     assert set(ids) <= set(a)
     assert not set(a) & set(b)
+
+
+def test_a_referral_whose_agreement_is_not_loaded_waits_and_is_not_failed_at_once(
+    database: str, sandboxes: object, tmp_path: Path
+) -> None:
+    _, referral_id = _register_without_sending()
+    # A worker that sees no agreement file (removed, or half-written as it looked).
+    empty = AgreementRegistry(tmp_path, plugins(), get_settings())
+    assert deliver(referral_id, empty, get_settings()) is DeliveryOutcome.RETRY
+    with session_scope() as session:
+        referral = session.get_one(Referral, referral_id)
+        assert referral.state == ReferralState.PENDING
+        assert referral.last_error == "agreement 'golestan-water' is not loaded"
+        assert referral.attempts == 1
