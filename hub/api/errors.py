@@ -6,7 +6,19 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from hub.auth.masking import mask_digits, mask_value
 from hub.errors import FieldError, NotFound, ValidationFailed
+
+_CITIZEN_IDS = ("national_id", "mobile")  # fields whose value is never echoed back in full
+
+
+def _shown(error: FieldError) -> dict[str, str]:
+    """An error as the API shows it: the English message may quote the value sent, so national
+    ids and mobiles in it are masked (the Persian messages never quote it, only examples)."""
+    message = mask_value(error.message)
+    if error.path.rsplit(".", 1)[-1] in _CITIZEN_IDS:
+        message = mask_digits(message)
+    return {**error.as_dict(), "message": message}
 
 
 def _errors_response(errors: list[FieldError], status: int = 422) -> JSONResponse:
@@ -15,7 +27,7 @@ def _errors_response(errors: list[FieldError], status: int = 422) -> JSONRespons
         content={
             "detail": "the request is not valid",
             "detail_fa": "درخواست معتبر نیست",
-            "errors": [e.as_dict() for e in errors],
+            "errors": [_shown(e) for e in errors],
         },
     )
 

@@ -36,6 +36,23 @@ def mask_pii(text: str) -> str:
     return _PII.sub(_mask, text)
 
 
+_DIGIT_RUN = re.compile(rf"{_D}(?:[\s+-]*{_D}){{4,}}")
+
+
+def _keep_last_two(match: re.Match[str]) -> str:
+    text = match.group()
+    digits = [i for i, c in enumerate(text) if c.isdigit()]
+    keep = set(digits[-2:])
+    return "".join(c if (i in keep or not c.isdigit()) else "*" for i, c in enumerate(text))
+
+
+def mask_digits(text: str) -> str:
+    """Every run of five or more digits (spaces, ``+`` and ``-`` allowed inside) hidden but its
+    last two: for what is said about a national id or mobile field, where even a mistyped or
+    malformed number is nearly the citizen's own."""
+    return _DIGIT_RUN.sub(_keep_last_two, text)
+
+
 def mask_value(value: Any) -> Any:
     """The same, through a JSON-like tree (for error bodies and event data shown to people)."""
     if isinstance(value, str):
