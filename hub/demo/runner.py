@@ -14,6 +14,7 @@ import httpx
 from rich.console import Console
 from rich.live import Live
 
+from hub.demo.deadlines import show_deadlines, start_notification_sandboxes
 from hub.demo.display import is_done, mismatch, progress_table
 from hub.demo.environment import DemoWorld, prepare_environment, start_sandboxes
 from hub.demo.samples import SAMPLES, Sample
@@ -28,6 +29,7 @@ def run_demo(console: Console, data_dir: Path | None, timeout: float, step_secon
     console.print(f"[bold]samad-hub demo[/bold] — data in {world.data_dir}")
     with world.servers:
         start_sandboxes(world, step_seconds)
+        start_notification_sandboxes(world)
         from hub.db.migrate import upgrade
 
         upgrade()
@@ -109,7 +111,8 @@ def _submit_and_watch(
             if all(is_done(s, b) for s, b in rows) or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
-    return _summary(console, rows, time.monotonic() - started)
+    code = _summary(console, rows, time.monotonic() - started)
+    return show_deadlines(console, client, world) or code
 
 
 def _summary(console: Console, rows: list[tuple[Sample, dict[str, Any]]], elapsed: float) -> int:
