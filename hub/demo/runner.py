@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +15,7 @@ from hub.demo.display import is_done, mismatch, progress_table
 from hub.demo.environment import DemoWorld, prepare_environment, start_sandboxes
 from hub.demo.samples import SAMPLES, Sample
 from hub.sandbox.server import BackgroundServer
-from hub.settings import REPO_ROOT
+from hub.worker_process import start_worker, stop_process
 
 
 def run_demo(console: Console, data_dir: Path | None, timeout: float, step_seconds: float) -> int:
@@ -34,7 +30,7 @@ def run_demo(console: Console, data_dir: Path | None, timeout: float, step_secon
 
         upgrade()
         console.print("• database ready (SQLite), agencies' sandboxes listening")
-        worker = _start_worker(world.data_dir)
+        worker = start_worker(world.data_dir / "worker.log")
         try:
             from hub.api.app import create_app
 
@@ -44,7 +40,7 @@ def run_demo(console: Console, data_dir: Path | None, timeout: float, step_secon
             with httpx.Client(base_url=api.url, timeout=15, headers=headers) as client:
                 return _submit_and_watch(console, client, world, timeout, started)
         finally:
-            _stop(worker)
+            stop_process(worker)
 
 
 def _operator_token() -> str:
@@ -55,39 +51,6 @@ def _operator_token() -> str:
 
     with session_scope() as session:
         return create_token(session, "demo-call-centre", Role.OPERATOR).secret
-
-
-def _start_worker(data_dir: Path) -> subprocess.Popen[bytes]:
-    log = (data_dir / "worker.log").open("ab")
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hub",
-            "--log-level",
-            "WARNING",
-            "worker",
-            "--beat",
-            "--pool",
-            "threads",
-            "--concurrency",
-            "4",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=REPO_ROOT,
-        env=os.environ.copy(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-
-def _stop(worker: subprocess.Popen[bytes]) -> None:
-    worker.send_signal(signal.SIGTERM)
-    try:
-        worker.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        worker.kill()
 
 
 def _submit_and_watch(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,7 +19,8 @@ from hub.sandbox.mail.sandbox import MailAgencySandbox
 from hub.sandbox.rest import AuthMode, RestSandboxApp, RestSandboxSettings, create_app
 from hub.sandbox.server import BackgroundServer, free_port
 from hub.sandbox.soap.app import SoapSandbox
-from hub.settings import REPO_ROOT, get_settings
+from hub.settings import get_settings
+from hub.worker_process import start_worker, stop_process
 from tests.support.agreements import write_test_agreements
 
 WATER_TOKEN = "test-water-token"
@@ -158,35 +157,10 @@ def api(api_as: Callable[..., httpx.Client]) -> httpx.Client:
 def worker(database: str, broker: str, sandboxes: Sandboxes) -> Iterator[subprocess.Popen]:
     """A real Celery worker process, with beat, on Redis and PostgreSQL."""
     log = get_settings().data_dir / f"worker-{free_port()}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "hub",
-                "--log-level",
-                "WARNING",
-                "worker",
-                "--beat",
-                "--pool",
-                "threads",
-                "--concurrency",
-                "4",
-                "--loglevel",
-                "WARNING",
-            ],
-            cwd=REPO_ROOT,
-            env=os.environ.copy(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_worker(log)
     _wait_for_worker(process, log)
     yield process
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_process(process)
 
 
 def _wait_for_worker(process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
