@@ -36,6 +36,10 @@ def make_celery(settings: Settings | None = None) -> Celery:
                 "task": "hub.seal_events",
                 "schedule": settings.audit_seal_every_seconds,
             },
+            "refresh-figures": {
+                "task": "hub.refresh_figures",
+                "schedule": settings.figures_refresh_every_seconds,
+            },
             "dispatch-due-deliveries": {
                 "task": "hub.dispatch_due",
                 "schedule": settings.dispatch_every_seconds,

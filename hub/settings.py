@@ -20,7 +20,10 @@ WEAK_SECRETS = {"changeme", "change-me", "secret", "password", "default", "samad
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SAMAD_", extra="ignore")
+    # A refused setting is reported without the values read: they include the secrets.
+    model_config = SettingsConfigDict(
+        env_prefix="SAMAD_", extra="ignore", hide_input_in_errors=True
+    )
 
     environment: Literal["development", "production", "test"] = "development"
     data_dir: Path = Path("var")
@@ -43,6 +46,8 @@ class Settings(BaseSettings):
     sweep_batch_size: int = 500
     audit_seal_every_seconds: float = 5.0  # events chained into the audit log (hub/audit.py)
     worker_metrics_port: int = 0  # non-zero: each worker serves /metrics there (hub/metrics.py)
+    figures_refresh_lag_seconds: float = 120.0  # roll-up re-reads changes this far back
+    figures_refresh_every_seconds: float = 60.0  # beat sweep of the figures roll-up
 
     # Intake.
     duplicate_window_hours: float = 72.0
@@ -82,6 +87,8 @@ class Settings(BaseSettings):
     lookup_rate_per_ip: str = "30/minute"  # citizen look-ups (limits' notation)
     lookup_rate_per_code: str = "10/minute"
     login_rate_per_ip: str = "10/minute"
+    feedback_rate_per_ip: str = "10/minute"  # a citizen's feedback (code + mobile), like look-ups
+    feedback_rate_per_code: str = "5/minute"
     webhook_tolerance_seconds: int = 300  # how old a signed agency update may be
     max_body_bytes: int = 262_144  # larger request bodies are refused with 413
     max_json_depth: int = 32
@@ -102,6 +109,8 @@ class Settings(BaseSettings):
                     "production needs " + ", ".join(f"SAMAD_{n.upper()}" for n in missing)
                 )
             _refuse_weak_secret(self.secret_key)
+            if self.smtp_username and not self.smtp_password:
+                raise ValueError("SAMAD_SMTP_USERNAME is set but SAMAD_SMTP_PASSWORD is empty")
         return self
 
     @property

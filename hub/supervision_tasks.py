@@ -9,6 +9,7 @@ worker serve its own metrics on that port.
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 from celery.signals import task_postrun, task_prerun, worker_ready
@@ -27,6 +28,19 @@ _started: dict[str, float] = {}
 def seal_events() -> int:
     with session_scope() as session:
         return seal(session)
+
+
+@app.task(name="hub.refresh_figures")
+def refresh_figures() -> int:
+    """Keep this month's and last month's roll-up current, so a read finds little to redo."""
+    from hub.db.types import utcnow
+    from hub.figures import current_month
+    from hub.figures.rollup import refresh
+
+    this = current_month(utcnow())
+    last = current_month(this.start - timedelta(days=1))
+    with session_scope() as session:
+        return refresh(session, last) + refresh(session, this)
 
 
 @task_prerun.connect

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from hub.db.types import BigId, Json, UtcDateTime, utcnow
@@ -95,6 +95,18 @@ class Referral(Base):
     __table_args__ = (
         Index("ix_referrals_agreement_external", "agreement_id", "external_id"),
         Index("ix_referrals_created_at_agreement", "created_at", "agreement_id"),
+        # Figures (hub/figures/rollup.py, aggregate.py; migration 0003_figures_rollup).
+        Index("ix_referrals_updated_at", "updated_at"),
+        Index(
+            "ix_referrals_unresolved",
+            "created_at",
+            "agreement_id",
+            postgresql_include=[
+                "state", "view_due_at", "act_due_at", "result_due_at", "viewed_at", "acted_at"
+            ],
+            postgresql_where=text("resolved_at IS NULL"),
+            sqlite_where=text("resolved_at IS NULL"),
+        ),
     )
 
 

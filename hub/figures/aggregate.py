@@ -1,12 +1,15 @@
-"""The figures, computed by the database: one grouped query per source, no rows loaded.
+"""The figures, computed by the database: sums over the monthly roll-up, plus what ages with now.
 
-Referrals received in the period are grouped by a key (the agency, the Jalali month, both, or
-nothing for the province) and counted with ``CASE`` sums; medians and 90th percentiles of working
-time are ``percentile_cont`` on PostgreSQL and a window-function nearest rank on SQLite (the
-embedded hub). Violations and citizen feedback come from their own tables, grouped the same way
-by their own dates. Working times were stored at transition time (:mod:`hub.handling_time`).
+Referrals received in the period are counted from :mod:`hub.figures.rollup` — the stored rows of
+the period's whole months, and for a range of days that cuts a month, the same ``SELECT`` run live
+over that part — and grouped by a key: the agency, the Jalali month, both, or nothing for the
+province. Medians and 90th percentiles come from the working-time histograms
+(:mod:`hub.figures.histogram`: nearest rank, within 1 %), by window sums in SQL.
 
 On-time rates count a deadline once it is decided: met or missed, or still unmet past its time.
+The last part depends on the moment of asking, so it is never stored: it is counted live over
+unresolved referrals only (a partial index keeps that a small index-only scan), as is ``overdue
+now``. Violations and citizen feedback come from their own tables, grouped by their own dates.
 """
 
 from __future__ import annotations
@@ -16,24 +19,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Float,
-    Integer,
-    and_,
-    case,
-    cast,
-    func,
-    literal,
-    or_,
-    select,
-    text,
-    true,
-    tuple_,
-)
+from sqlalchemy import BigInteger, Float, and_, case, cast, func, or_, select, union_all
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from hub.db.models import Referral
+from hub.db.models_figures import FigureBucket, FigureMonth
+from hub.figures import rollup
+from hub.figures.histogram import bucket_value
 from hub.figures.periods import Period
 from hub.states import POLLED, ReferralState
 
@@ -42,61 +36,52 @@ Key = tuple[Any, ...]
 
 # Open: the agency still owes an answer. Overdue: open and past a deadline it has not met.
 _OPEN = [str(s) for s in (*POLLED, S.PENDING, S.DELIVERING)]
-_PERCENTILES = {
-    "view_median_seconds": ("view_working_seconds", 0.5),
-    "view_p90_seconds": ("view_working_seconds", 0.9),
-    "resolve_median_seconds": ("resolve_working_seconds", 0.5),
-    "resolve_p90_seconds": ("resolve_working_seconds", 0.9),
-}
+_COUNTS = [c.name for c in FigureMonth.__table__.columns if c.name not in ("month", "agreement_id")]
+_PERCENTILES = {"median": 0.5, "p90": 0.9}
+_DEADLINES = ("view", "act", "result")
 
 
-def month_bucket(column: Any, months: Sequence[Period]) -> ColumnElement[int]:
-    """The index of the month ``column`` falls in (months are consecutive), as SQL."""
-    whens = [(column < month.end, index) for index, month in enumerate(months)]
-    return case(*whens, else_=-1)
+def month_bucket(column: Any, months: Sequence[Period]) -> ColumnElement[str]:
+    """The label of the month ``column`` falls in (months are consecutive), as SQL."""
+    return case(*((column < month.end, month.label) for month in months), else_=None)
 
 
-def _key_columns(
-    column: Any, by_agency: bool, months: Sequence[Period] | None, postgres: bool = False
-) -> list[Any]:
-    keys: list[Any] = []
-    if by_agency:
-        agency = column.table.c.agreement_id
-        # Grouping sorts by the key: byte order ("C") sorts far faster than a locale's rules.
-        keys.append(agency.collate("C").label("agreement_id") if postgres else agency)
-    if months is not None:
-        keys.append(month_bucket(column, months))
-    return keys
-
-
-def _agency_filter(column: Any, only: str | None) -> ColumnElement[bool]:
-    return column.table.c.agreement_id == only if only else true()
-
-
-def _is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _seen() -> ColumnElement[Any]:
-    return func.coalesce(Referral.viewed_at, Referral.acted_at, Referral.resolved_at)
-
-
-def _acted() -> ColumnElement[Any]:
-    return func.coalesce(Referral.acted_at, Referral.resolved_at)
+def _sum(column: Any) -> ColumnElement[int]:
+    return cast(func.coalesce(func.sum(column), 0), BigInteger)
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.sum(case((condition, 1), else_=0))
+    return _sum(case((condition, 1), else_=0))
 
 
-def _on_time(done: Any, due: Any, now: datetime) -> tuple[ColumnElement[int], ColumnElement[int]]:
-    met = _count(and_(done.is_not(None), due.is_not(None), done <= due))
-    decided = _count(and_(due.is_not(None), or_(done.is_not(None), due < now)))
-    return met, decided
+def _keys(source: Any, by_agency: bool, by_month: bool) -> list[Any]:
+    return ([source.c.agreement_id] if by_agency else []) + ([source.c.month] if by_month else [])
 
 
-def _period_filter(column: Any, period: Period) -> ColumnElement[bool]:
-    return and_(column >= period.start, column < period.end)
+def _grouped(query: Select[Any], keys: list[Any]) -> Select[Any]:
+    return query.group_by(*keys) if keys else query
+
+
+def _sources(period: Period, only: str | None) -> tuple[Any, Any]:
+    """``figure_months``- and ``figure_buckets``-shaped rows of the period (stored, or live)."""
+    whole = rollup.whole_months(period)
+    labels = [m.label for m in whole]
+    agencies = [only] if only else None
+    counts: list[Select[Any]] = [
+        select(*(FigureMonth.__table__.c[n] for n in ("month", "agreement_id", *_COUNTS))).where(
+            FigureMonth.month.in_(labels), *([FigureMonth.agreement_id == only] if only else [])
+        )
+    ]
+    buckets: list[Select[Any]] = [
+        select(FigureBucket.__table__).where(
+            FigureBucket.month.in_(labels), *([FigureBucket.agreement_id == only] if only else [])
+        )
+    ]
+    for cut in period.months():
+        if cut.label not in labels:  # a month the period only cuts: computed live
+            counts.append(rollup.month_counts(cut, cut.start, cut.end, agencies))
+            buckets.extend(rollup.month_buckets(cut, cut.start, cut.end, agencies))
+    return union_all(*counts).subquery(), union_all(*buckets).subquery()
 
 
 def referral_counts(
@@ -104,100 +89,109 @@ def referral_counts(
     period: Period,
     now: datetime,
     by_agency: bool,
-    months: Sequence[Period] | None,
+    by_month: bool,
     with_total: bool = False,
     only: str | None = None,
 ) -> dict[Key, dict[str, Any]]:
-    """Received, delivered, on-time counts and failures per key, for referrals of the period.
+    """Received, delivered, on-time counts, failures and percentiles per key, for the period.
 
-    ``with_total`` adds the row of all keys together under the key ``(None,)`` — on PostgreSQL
-    in the same scan (``GROUPING SETS``), elsewhere by a second query.
+    ``with_total`` adds the row of all keys together under the key ``(None,)``.
     """
-    if not _is_postgres(session):
-        found = _referral_counts(session, period, now, by_agency, months, False, only)
-        if with_total:
-            total = _referral_counts(session, period, now, False, None, False, only)
-            found[(None,)] = total.get((), {})
-        return found
-    # Percentiles sort in memory; the default 4 MB would spill a year of them to disk.
-    session.execute(text("SET LOCAL work_mem = '256MB'"))
-    return _referral_counts(session, period, now, by_agency, months, with_total, only)
-
-
-def _referral_counts(session, period, now, by_agency, months, with_total, only):  # type: ignore[no-untyped-def]
-    keys = _key_columns(Referral.created_at, by_agency, months, _is_postgres(session))
-    view_met, view_decided = _on_time(_seen(), Referral.view_due_at, now)
-    act_met, act_decided = _on_time(_acted(), Referral.act_due_at, now)
-    result_met, result_decided = _on_time(Referral.resolved_at, Referral.result_due_at, now)
-    measures = {
-        "received": func.count(),
-        "delivered": _count(Referral.delivered_at.is_not(None)),
-        "resolved": _count(Referral.resolved_at.is_not(None)),
-        "view_met": view_met,
-        "view_decided": view_decided,
-        "act_met": act_met,
-        "act_decided": act_decided,
-        "result_met": result_met,
-        "result_decided": result_decided,
-        "delivery_failures": _count(Referral.state == str(S.DELIVERY_FAILED)),
-    }
-    if _is_postgres(session):
-        for name, (column, fraction) in _PERCENTILES.items():
-            measures[name] = func.percentile_cont(fraction).within_group(getattr(Referral, column))
-    query = select(*keys, *(m.label(n) for n, m in measures.items())).where(
-        _period_filter(Referral.created_at, period), _agency_filter(Referral.created_at, only)
-    )
+    rollup.refresh(session, period)
+    counts, buckets = _sources(period, only)
+    found = _counts(session, counts, buckets, period, now, by_agency, by_month, only)
     if with_total:
-        query = query.group_by(func.grouping_sets(tuple_(*keys), tuple_()))
-    elif keys:
-        query = query.group_by(*keys)
-    found = {tuple(row[: len(keys)]): dict(row._mapping) for row in session.execute(query)}
-    if with_total:
-        found[(None,)] = found.pop((None,) * len(keys), {})
-    if not _is_postgres(session):
-        _nearest_rank_percentiles(session, period, keys, found, by_agency, months, only)
+        total = _counts(session, counts, buckets, period, now, False, False, only)
+        found[(None,)] = total.get((), {})
     return found
 
 
-def _nearest_rank_percentiles(session, period, keys, found, by_agency, months, only) -> None:  # type: ignore[no-untyped-def]
-    """Percentiles where there is no ``percentile_cont``: rank within each key, pick the row."""
-    for name, (column_name, fraction) in _PERCENTILES.items():
-        column = getattr(Referral, column_name)
-        partition = _key_columns(Referral.created_at, by_agency, months) or [literal(1)]
-        ranked = (
-            select(
-                *(k.label(f"k{i}") for i, k in enumerate(keys)),
-                column.label("value"),
-                func.row_number().over(partition_by=partition, order_by=column).label("rank"),
-                func.count().over(partition_by=partition).label("n"),
-            )
-            .where(
-                _period_filter(Referral.created_at, period),
-                _agency_filter(Referral.created_at, only),
-                column.is_not(None),
-            )
-            .subquery()
-        )
-        wanted = cast(func.max(1, cast(fraction * ranked.c.n + 0.9999, Integer)), Integer)
-        picked = select(
-            *(ranked.c[f"k{i}"] for i in range(len(keys))), cast(ranked.c.value, Float)
-        ).where(ranked.c.rank == wanted)
-        for row in session.execute(picked):
-            key = tuple(row[: len(keys)])
-            if key in found:
-                found[key][name] = row[-1]
+def _counts(session, counts, buckets, period, now, by_agency, by_month, only):  # type: ignore[no-untyped-def]
+    keys = _keys(counts, by_agency, by_month)
+    query = select(*keys, *(_sum(counts.c[n]).label(n) for n in _COUNTS))
+    found = {
+        tuple(r[: len(keys)]): dict(r._mapping) for r in session.execute(_grouped(query, keys))
+    }
+    missed = _missed(session, period, now, by_agency, by_month, only)
+    for key, values in found.items():
+        late = missed.get(key, {})
+        for deadline in _DEADLINES:
+            values[f"{deadline}_decided"] = values[f"{deadline}_done"] + late.get(deadline, 0)
+    for key, seconds in _percentiles(session, buckets, by_agency, by_month).items():
+        if key in found:
+            found[key].update(seconds)
+    return found
+
+
+def _unresolved_unseen() -> ColumnElement[bool]:
+    # Among unresolved referrals "seen" is viewed or acted; not naming ``resolved_at`` keeps the
+    # partial index ``ix_referrals_unresolved`` enough to answer (an index-only scan).
+    return and_(Referral.viewed_at.is_(None), Referral.acted_at.is_(None))
+
+
+def _missed(session, period, now, by_agency, by_month, only) -> dict[Key, dict[str, int]]:  # type: ignore[no-untyped-def]
+    """Deadlines still unmet past their time, counted live over unresolved referrals."""
+    keys: list[Any] = [Referral.agreement_id] if by_agency else []
+    if by_month:
+        keys.append(month_bucket(Referral.created_at, period.months()))
+    late = {
+        "view": and_(_unresolved_unseen(), Referral.view_due_at < now),
+        "act": and_(Referral.acted_at.is_(None), Referral.act_due_at < now),
+        "result": Referral.result_due_at < now,
+    }
+    query = select(*keys, *(_count(c).label(n) for n, c in late.items())).where(
+        Referral.resolved_at.is_(None),
+        Referral.created_at >= period.start,
+        Referral.created_at < period.end,
+        *([Referral.agreement_id == only] if only else []),
+    )
+    rows = session.execute(_grouped(query, keys))
+    return {tuple(r[: len(keys)]): dict(r._mapping) for r in rows}
+
+
+def _percentiles(session, buckets, by_agency, by_month) -> dict[Key, dict[str, float | None]]:  # type: ignore[no-untyped-def]
+    """Nearest-rank median and p90 of each measure, from the summed histograms."""
+    keys = _keys(buckets, by_agency, by_month)
+    summed = _grouped(
+        select(*keys, buckets.c.measure, buckets.c.bucket, _sum(buckets.c.referrals).label("n")),
+        [*keys, buckets.c.measure, buckets.c.bucket],
+    ).subquery()
+    skeys = _keys(summed, by_agency, by_month)
+    partition = [*skeys, summed.c.measure]
+    running = select(
+        *skeys,
+        summed.c.measure,
+        summed.c.bucket,
+        func.sum(summed.c.n).over(partition_by=partition, order_by=summed.c.bucket).label("cum"),
+        func.sum(summed.c.n).over(partition_by=partition).label("total"),
+    ).subquery()
+    rkeys = _keys(running, by_agency, by_month)
+    picks = [
+        func.min(running.c.bucket).filter(running.c.cum >= fraction * running.c.total).label(name)
+        for name, fraction in _PERCENTILES.items()
+    ]
+    query = select(*rkeys, running.c.measure, *picks).group_by(*rkeys, running.c.measure)
+    found: dict[Key, dict[str, float | None]] = defaultdict(dict)
+    for row in session.execute(query):
+        key, measure = tuple(row[: len(rkeys)]), row.measure
+        for name in _PERCENTILES:
+            found[key][f"{measure}_{name}_seconds"] = bucket_value(getattr(row, name))
+    return found
 
 
 def overdue_now(session: Session, now: datetime, by_agency: bool) -> dict[Key, int]:
     """Open referrals past a deadline they have not met, whenever they were received."""
     late = or_(
-        and_(_seen().is_(None), Referral.view_due_at < now),
-        and_(_acted().is_(None), Referral.act_due_at < now),
-        and_(Referral.resolved_at.is_(None), Referral.result_due_at < now),
+        and_(_unresolved_unseen(), Referral.view_due_at < now),
+        and_(Referral.acted_at.is_(None), Referral.act_due_at < now),
+        Referral.result_due_at < now,
     )
     keys = [Referral.agreement_id] if by_agency else []
-    query = select(*keys, func.count()).where(Referral.state.in_(_OPEN), late)
-    rows = session.execute(query.group_by(*keys) if keys else query).all()
+    # An overdue referral is unresolved: saying so lets the partial index answer.
+    query = select(*keys, func.count()).where(
+        Referral.resolved_at.is_(None), Referral.state.in_(_OPEN), late
+    )
+    rows = session.execute(_grouped(query, keys)).all()
     return {tuple(row[: len(keys)]): row[-1] for row in rows}
 
 
@@ -205,7 +199,7 @@ def violation_counts(
     session: Session,
     period: Period,
     by_agency: bool,
-    months: Sequence[Period] | None,
+    by_month: bool,
     only: str | None = None,
 ) -> dict[Key, int]:
     """Violations recorded in the period (issue 5's table), per key."""
@@ -214,11 +208,9 @@ def violation_counts(
     except ImportError:  # the deadlines room is not installed: no violations to count
         return {}
     table = Violation.__table__
-    keys = _key_columns(table.c.recorded_at, by_agency, months)
-    query = select(*keys, func.count()).where(
-        _period_filter(table.c.recorded_at, period), _agency_filter(table.c.recorded_at, only)
-    )
-    rows = session.execute(query.group_by(*keys) if keys else query).all()
+    keys = _date_keys(table.c.recorded_at, table.c.agreement_id, period, by_agency, by_month)
+    query = select(*keys, func.count()).where(*_dated(table.c.recorded_at, period, table, only))
+    rows = session.execute(_grouped(query, keys)).all()
     return {tuple(row[: len(keys)]): row[-1] for row in rows}
 
 
@@ -226,7 +218,7 @@ def feedback_figures(
     session: Session,
     period: Period,
     by_agency: bool,
-    months: Sequence[Period] | None,
+    by_month: bool,
     only: str | None = None,
 ) -> dict[Key, dict[str, Any]]:
     """Average citizen rating and reopens, from feedback given in the period, per key."""
@@ -235,15 +227,25 @@ def feedback_figures(
     except ImportError:
         return {}
     table = Feedback.__table__
-    keys = _key_columns(table.c.created_at, by_agency, months)
+    keys = _date_keys(table.c.created_at, table.c.agreement_id, period, by_agency, by_month)
     query = select(
         *keys,
         func.avg(cast(table.c.rating, Float)).label("satisfaction"),
         func.count(table.c.rating).label("ratings"),
         _count(table.c.reopened.is_(True)).label("reopens"),
-    ).where(_period_filter(table.c.created_at, period), _agency_filter(table.c.created_at, only))
-    rows = session.execute(query.group_by(*keys) if keys else query).all()
+    ).where(*_dated(table.c.created_at, period, table, only))
+    rows = session.execute(_grouped(query, keys)).all()
     return {tuple(row[: len(keys)]): dict(row._mapping) for row in rows}
+
+
+def _date_keys(column, agency, period, by_agency, by_month) -> list[Any]:  # type: ignore[no-untyped-def]
+    keys: list[Any] = [agency] if by_agency else []
+    return keys + ([month_bucket(column, period.months())] if by_month else [])
+
+
+def _dated(column, period, table, only) -> list[Any]:  # type: ignore[no-untyped-def]
+    where = [column >= period.start, column < period.end]
+    return where + ([table.c.agreement_id == only] if only else [])
 
 
 def merge(*sources: dict[Key, Any]) -> dict[Key, list[Any]]:

@@ -109,12 +109,12 @@ def figures(
 ) -> Board:
     """Every agency's figures for ``period`` (those named in ``agreement_ids`` always appear)."""
     now = now or utcnow()
-    counts = aggregate.referral_counts(session, period, now, True, None, with_total=True)
+    counts = aggregate.referral_counts(session, period, now, True, False, with_total=True)
     province_counts = counts.pop((None,), {})
     rows = aggregate.merge(
         counts,
-        aggregate.violation_counts(session, period, True, None),
-        aggregate.feedback_figures(session, period, True, None),
+        aggregate.violation_counts(session, period, True, False),
+        aggregate.feedback_figures(session, period, True, False),
         aggregate.overdue_now(session, now, True),
     )
     for agreement_id in agreement_ids or ():
@@ -155,16 +155,15 @@ def trend(
     ``overdue_now`` is a figure of today, not of a month: it is left at 0 in a trend.
     """
     now = now or utcnow()
-    months = period.months()
     by_month = {
         key[-1]: values
         for key, values in aggregate.merge(
-            aggregate.referral_counts(session, period, now, False, months, only=agreement_id),
-            aggregate.violation_counts(session, period, False, months, only=agreement_id),
-            aggregate.feedback_figures(session, period, False, months, only=agreement_id),
+            aggregate.referral_counts(session, period, now, False, True, only=agreement_id),
+            aggregate.violation_counts(session, period, False, True, only=agreement_id),
+            aggregate.feedback_figures(session, period, False, True, only=agreement_id),
         ).items()
     }
     return [
-        _build(month.label, agreement_id, *by_month.get(index, [None] * 3), None)
-        for index, month in enumerate(months)
+        _build(month.label, agreement_id, *by_month.get(month.label, [None] * 3), None)
+        for month in period.months()
     ]
