@@ -11,7 +11,10 @@ What is counted, and where:
   (transient/permanent) and exception type;
 - ``samad_task_seconds{task}`` — every Celery task, the beat sweeps included (Celery signals);
 - ``samad_overdue_referrals{agency}`` — open referrals past a deadline, read from the database
-  at scrape time by the API process (one grouped query), so it is right whatever process moved them.
+  at scrape time by the API process (one grouped query), so it is right whatever process moved them;
+- ``samad_breaker_state{agency,state}`` — each agency's circuit breaker (:mod:`hub.breaker`), 1 for
+  its current state (closed, open, half_open) and 0 for the others, read from Redis at scrape time;
+  ``samad_breaker_failures{agency}`` the transient failures in a row it has counted.
 
 Processes: the API answers ``/metrics``. Workers are other processes, so their counters live
 elsewhere. With ``PROMETHEUS_MULTIPROC_DIR`` set (one directory shared by the API and workers on
@@ -119,6 +122,35 @@ class OverdueCollector(Collector):
         yield family
 
 
+class BreakerCollector(Collector):
+    """``samad_breaker_state{agency,state}``, read from the shared breakers when scraped."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from hub.breaker import BreakerState, breaker_states
+
+        state = GaugeMetricFamily(
+            "samad_breaker_state",
+            "Circuit breaker of each agency: 1 for its current state",
+            labels=["agency", "state"],
+        )
+        failures = GaugeMetricFamily(
+            "samad_breaker_failures",
+            "Transient delivery failures in a row counted by the breaker",
+            labels=["agency"],
+        )
+        try:
+            views = breaker_states()
+        except Exception as exc:  # no agreements loaded, no Redis: the scrape still answers
+            log.warning("breaker gauge unavailable: %s", exc)
+            views = {}
+        for agency, view in sorted(views.items()):
+            for candidate in BreakerState:
+                state.add_metric([agency, str(candidate)], 1 if view.state is candidate else 0)
+            failures.add_metric([agency], view.failures)
+        yield state
+        yield failures
+
+
 def exposition() -> tuple[bytes, str]:
     """The text Prometheus scrapes, and its content type."""
     registry = CollectorRegistry()
@@ -132,3 +164,4 @@ def exposition() -> tuple[bytes, str]:
 
 _OVERDUE_REGISTRY = CollectorRegistry()
 _OVERDUE_REGISTRY.register(OverdueCollector())
+_OVERDUE_REGISTRY.register(BreakerCollector())

@@ -51,6 +51,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "detail": ("جزئیات", "Detail"),
     "month": ("ماه", "Month"),
     "other_language": ("English", "فارسی"),
+    "breaker": ("قطع‌کن ارسال", "Delivery breaker"),
+    "breaker_closed": ("عادی", "closed"),
+    "breaker_open": ("قطع (سامانه دستگاه در دسترس نیست)", "open (agency system down)"),
+    "breaker_half_open": ("در حال آزمون", "half open (probing)"),
 }
 
 

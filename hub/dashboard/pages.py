@@ -1,6 +1,8 @@
 """The dashboard's pages: server-rendered Jinja2, Persian right-to-left unless ``?lang=en``.
 
-Handlers stay thin (look up, render) so the access layer can add a role dependency in one line.
+Every page needs a logged-in operator, supervisor or admin (``DashboardSupervisorDep``: a visitor
+is sent to ``/dashboard/login``); resending a failed delivery is an admin's form, CSRF-checked,
+and goes through the dead-letter code (:mod:`hub.dead_letters`) as the admin API does.
 """
 
 from __future__ import annotations
@@ -8,29 +10,34 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
+from hub.api.dashboard_auth import DashboardAccess, DashboardSupervisorDep, csrf_field
 from hub.api.deps import RegistryDep, SessionDep
 from hub.api.presenters import agency_names
+from hub.auth.roles import Role
+from hub.auth.sessions import ActiveLogin
+from hub.breaker import breaker_states
 from hub.dashboard import lists
 from hub.dashboard.charts import line_chart
 from hub.dashboard.i18n import Lang, words
 from hub.db.models import Referral
 from hub.db.models import Request as CitizenRequest
 from hub.db.types import utcnow
+from hub.dead_letters import resend as resend_dead_letter
 from hub.errors import NotFound
 from hub.figures import current_month, figures, parse_period, trend
 from hub.jalali import JalaliDateError, format_jalali, persian_digits
-from hub.lifecycle import transition
-from hub.states import ReferralState
+from hub.tasks import send_deliveries
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 LangQuery = Annotated[Lang, Query()]
+AdminFormDep = Annotated[ActiveLogin, Depends(DashboardAccess(Role.ADMIN, form=True))]
 
 
 def _render(request: Request, name: str, lang: Lang, **context: Any) -> HTMLResponse:
@@ -58,6 +65,7 @@ def _period_or_month(text: str | None):  # type: ignore[no-untyped-def]
 @router.get("", response_class=HTMLResponse)
 def league(
     request: Request,
+    user: DashboardSupervisorDep,
     session: SessionDep,
     registry: RegistryDep,
     lang: LangQuery = "fa",
@@ -66,14 +74,23 @@ def league(
     chosen = _period_or_month(period)
     board = figures(session, chosen, agreement_ids=[a.id for a in registry.all()])
     names = {a.agreement_id: agency_names(registry, a.agreement_id or "") for a in board.agencies}
+    breakers = breaker_states([a.agreement_id for a in board.agencies if a.agreement_id])
     return _render(
-        request, "league.html", lang, board=board, names=names, period=chosen, page="league"
+        request,
+        "league.html",
+        lang,
+        board=board,
+        names=names,
+        breakers={agency: str(view.state) for agency, view in breakers.items()},
+        period=chosen,
+        page="league",
     )
 
 
 @router.get("/trend", response_class=HTMLResponse)
 def trend_page(
     request: Request,
+    user: DashboardSupervisorDep,
     session: SessionDep,
     registry: RegistryDep,
     lang: LangQuery = "fa",
@@ -102,7 +119,11 @@ def trend_page(
 
 @router.get("/overdue", response_class=HTMLResponse)
 def overdue_page(
-    request: Request, session: SessionDep, registry: RegistryDep, lang: LangQuery = "fa"
+    request: Request,
+    user: DashboardSupervisorDep,
+    session: SessionDep,
+    registry: RegistryDep,
+    lang: LangQuery = "fa",
 ) -> HTMLResponse:
     rows = lists.overdue(session, utcnow())
     return _render(
@@ -118,7 +139,11 @@ def overdue_page(
 
 @router.get("/violations", response_class=HTMLResponse)
 def violations_page(
-    request: Request, session: SessionDep, registry: RegistryDep, lang: LangQuery = "fa"
+    request: Request,
+    user: DashboardSupervisorDep,
+    session: SessionDep,
+    registry: RegistryDep,
+    lang: LangQuery = "fa",
 ) -> HTMLResponse:
     rows = lists.violations(session)
     return _render(
@@ -134,6 +159,7 @@ def violations_page(
 @router.get("/failures", response_class=HTMLResponse)
 def failures_page(
     request: Request,
+    user: DashboardSupervisorDep,
     session: SessionDep,
     registry: RegistryDep,
     lang: LangQuery = "fa",
@@ -147,31 +173,31 @@ def failures_page(
         rows=rows,
         resent=resent,
         page="failures",
+        may_resend=user.principal.role is Role.ADMIN,
+        csrf_field=csrf_field(user),
         names=lambda a: agency_names(registry, a),
     )
 
 
 @router.post("/failures/{reference}/resend")
-def resend(reference: str, session: SessionDep, lang: LangQuery = "fa") -> RedirectResponse:
-    """Put a failed delivery back in the queue; the dispatch sweep sends it at once."""
+def resend(
+    reference: str, user: AdminFormDep, session: SessionDep, lang: LangQuery = "fa"
+) -> RedirectResponse:
+    """Send a failed delivery again: a fresh round of attempts, the same idempotency key."""
     referral = session.scalar(select(Referral).where(Referral.reference == reference))
     if referral is None:
         raise NotFound(f"no referral {reference}")
-    values = {"next_attempt_at": utcnow(), "attempts": 0, "last_error": None}
-    transition(
-        session,
-        referral,
-        ReferralState.PENDING,
-        actor="dashboard",
-        values=values,
-        reason="resent from the dashboard",
-    )
+    if not resend_dead_letter(session, referral.id, actor=user.principal.actor):
+        raise NotFound(f"referral {reference} is not in delivery_failed")
+    session.commit()
+    send_deliveries([referral.id])
     return RedirectResponse(f"/dashboard/failures?lang={lang}&resent={reference}", status_code=303)
 
 
 @router.get("/requests/{tracking_code}", response_class=HTMLResponse)
 def timeline_page(
     request: Request,
+    user: DashboardSupervisorDep,
     tracking_code: str,
     session: SessionDep,
     registry: RegistryDep,

@@ -1,8 +1,12 @@
-"""The dashboard in a real browser: Playwright driving Debian's Chromium against the real API."""
+"""The dashboard in a real browser: Playwright driving Debian's Chromium against the real API.
+
+Every page needs a login: each test logs in through the real form (a supervisor, or an admin to
+resend).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -11,6 +15,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from hub.settings import REPO_ROOT
 from tests.core.waiting import wait_for_states
+from tests.supervision.logins import PASSWORD
 from tests.support.fixtures import Sandboxes
 from tests.support.requests import citizen_request
 
@@ -38,11 +43,32 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, api: httpx.Client) -> Iterator[Page]:
+def visitor(browser: Browser, api: httpx.Client) -> Iterator[Page]:
+    """A browser page nobody has logged in on."""
     context = browser.new_context(base_url=str(api.base_url))
     page = context.new_page()
     yield page
     context.close()
+
+
+def _log_in(page: Page, username: str) -> Page:
+    page.goto("/dashboard/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/dashboard")
+    return page
+
+
+@pytest.fixture
+def page(visitor: Page, dashboard_user: Callable[[str], str]) -> Page:
+    """A supervisor logged in through the real login form."""
+    return _log_in(visitor, dashboard_user("supervisor"))
+
+
+@pytest.fixture
+def admin_page(visitor: Page, dashboard_user: Callable[[str], str]) -> Page:
+    return _log_in(visitor, dashboard_user("admin"))
 
 
 def _shot(page: Page, name: str) -> None:
@@ -68,6 +94,19 @@ def test_the_league_table_is_persian_right_to_left_with_a_row_per_agency(
     assert "Golestan Province Water" in page.locator("#league tbody").inner_text()
 
 
+def test_a_visitor_who_has_not_logged_in_is_sent_to_the_login_form(visitor: Page) -> None:
+    visitor.goto("/dashboard/overdue")
+    assert "/dashboard/login" in visitor.url
+    assert "next=/dashboard/overdue" in visitor.url.replace("%2F", "/")
+    assert visitor.locator("input[name=password]").count() == 1
+
+
+def test_the_league_table_shows_each_agencys_delivery_breaker(page: Page) -> None:
+    page.goto("/dashboard?lang=en")
+    water = page.locator("#league tbody tr[data-agency='golestan-water'] td.breaker")
+    assert water.inner_text() in ("closed", "open (agency system down)", "half open (probing)")
+
+
 def test_the_trend_page_draws_a_chart_per_agency(page: Page, api: httpx.Client) -> None:
     page.goto("/dashboard/trend")
     _shot(page, "trend")
@@ -90,9 +129,10 @@ def test_a_timeline_shows_jalali_dates_and_every_delivery_attempt(
     assert page.locator("#updates tbody tr").count() >= 1
 
 
-def test_a_failed_delivery_is_resent_from_the_failures_page(
-    page: Page, api: httpx.Client, clean_sandboxes: Sandboxes
+def test_a_failed_delivery_is_resent_from_the_failures_page_by_an_admin(
+    admin_page: Page, api: httpx.Client, clean_sandboxes: Sandboxes
 ) -> None:
+    page = admin_page
     clean_sandboxes.water.faults.set("reject400", 1, 0)
     code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
     body = wait_for_states(api, code, ["delivery_failed"])
@@ -105,3 +145,16 @@ def test_a_failed_delivery_is_resent_from_the_failures_page(
     _shot(page, "resent")
     assert reference in page.locator("#resent").inner_text()
     wait_for_states(api, code, ["resolved"])
+
+
+def test_a_supervisor_sees_failed_deliveries_but_no_resend_button(
+    page: Page, api: httpx.Client, clean_sandboxes: Sandboxes
+) -> None:
+    clean_sandboxes.water.faults.set("reject400", 1, 0)
+    code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
+    body = wait_for_states(api, code, ["delivery_failed"])
+    reference = body["referrals"][0]["reference"]
+    page.goto("/dashboard/failures")
+    row = page.locator(f"#failures tr[data-reference='{reference}']")
+    assert "400" in row.inner_text()
+    assert row.get_by_role("button").count() == 0
