@@ -30,18 +30,15 @@ from sqlalchemy.orm import Session
 
 from hub.agreements.model import Agreement
 from hub.agreements.registry import AgreementRegistry
-from hub.db.models import Referral, Request
+from hub.db.bulk import insert_rows
+from hub.db.models import Event, Referral, Request
 from hub.db.models_deadlines import EscalationStep, Violation
+from hub.db.types import utcnow
 from hub.deadlines import DeadlinePolicy, Firing, calendars, late_by, plan
 from hub.errors import NotFound
-from hub.events import EventKind, record
+from hub.events import EventKind
 from hub.jalali import format_jalali
-from hub.notifications import (
-    dialect_insert,
-    insert_ignoring_duplicates,
-    message_row,
-    record_notifications,
-)
+from hub.notifications import dialect_insert, message_row, record_notifications
 from hub.notifiers.messages import render
 
 log = logging.getLogger(__name__)
@@ -153,28 +150,39 @@ def _insert_steps(session: Session, due: list[_Due], now: datetime) -> list[tupl
         }
         for d in due
     ]
-    columns = EscalationStep.__table__.c
-    statement = insert_ignoring_duplicates(session, EscalationStep).returning(
-        columns.id, columns.referral_id, columns.key
+    inserted = insert_rows(
+        session,
+        EscalationStep,
+        rows,
+        ignore_duplicates=True,
+        returning=("id", "referral_id", "key"),
     )
-    inserted = session.execute(statement, rows)
     new = [(step_id, by_key[(rid, key)]) for step_id, rid, key in inserted]
-    for step_id, d in new:
-        record(
-            session,
-            EventKind.DEADLINE_ESCALATED,
-            request_id=d.referral.request_id,
-            referral_id=d.referral.id,
-            actor="deadline-sweep",
-            step=step_id,
-            deadline=d.firing.rung.deadline,
-            action=d.firing.rung.action,
-            at_percent=d.firing.rung.at_percent,
-            round=d.firing.round,
-            due_at=d.firing.due_at.isoformat(),
-            late_seconds=d.late_seconds,
-        )
+    written = utcnow()  # events keep real time, whatever clock the sweep runs on
+    insert_rows(session, Event, [_escalated_event(step_id, d, written) for step_id, d in new])
     return new
+
+
+def _escalated_event(step_id: int, d: _Due, written: datetime) -> dict[str, Any]:
+    """The ``deadline.escalated`` event of a step, as a row (written in one batch with the rest)."""
+    return {
+        "kind": str(EventKind.DEADLINE_ESCALATED),
+        "request_id": d.referral.request_id,
+        "referral_id": d.referral.id,
+        "from_state": None,
+        "to_state": None,
+        "actor": "deadline-sweep",
+        "created_at": written,
+        "data": {
+            "step": step_id,
+            "deadline": d.firing.rung.deadline,
+            "action": d.firing.rung.action,
+            "at_percent": d.firing.rung.at_percent,
+            "round": d.firing.round,
+            "due_at": d.firing.due_at.isoformat(),
+            "late_seconds": d.late_seconds,
+        },
+    }
 
 
 def _record_violations(session: Session, new: list[tuple[int, _Due]], now: datetime) -> int:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from hub.agreements.model import Agreement
 from hub.backoff import RetryPolicy
+from hub.db.bulk import insert_rows
 from hub.db.models import Referral, Request
 from hub.db.models_deadlines import Notification
 from hub.db.session import session_scope
@@ -82,10 +83,7 @@ def record_notifications(session: Session, rows: list[dict[str, Any]]) -> int:
         }
         for row in rows
     ]
-    statement = insert_ignoring_duplicates(session, Notification)
-    table = Notification.__table__
-    result = session.execute(statement.returning(table.c.id), full)
-    return len(result.all())
+    return len(insert_rows(session, Notification, full, ignore_duplicates=True, returning=("id",)))
 
 
 def message_row(key: str, kind: str, channel: str, recipient: str, text: Rendered, **ids: Any):  # type: ignore[no-untyped-def]
