@@ -46,6 +46,17 @@ def citizen_lookup(
     return citizen_view(session, registry, request)
 
 
+def limit_citizen(
+    http: HttpRequest, action: str, tracking_code: str, per_ip: str, per_code: str
+) -> None:
+    """Count one citizen ``action`` against its rates per client address and per tracking code
+    (429 with ``Retry-After`` when over): guessing a code's mobile stays slow from anywhere."""
+    client = http.client.host if http.client else "unknown"
+    check(per_ip, f"{action}-ip", client)
+    code = normalize_tracking_code(tracking_code) if is_valid_tracking_code(tracking_code) else ""
+    check(per_code, f"{action}-code", code or tracking_code[:32])
+
+
 def _matching(session: Session, code: str, mobile: str | None) -> Request | None:
     try:
         given = normalize_mobile(mobile or "")

@@ -52,6 +52,7 @@ _mount_optional()
 
 def run() -> None:
     """The console script: expected failures end with one clear line, not a traceback."""
+    from pydantic import ValidationError
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from hub.errors import HubError
@@ -60,6 +61,14 @@ def run() -> None:
         app(prog_name="samad-hub")
     except HubError as exc:
         typer.secho(f"error: {exc}", err=True, fg="red")
+        raise SystemExit(1) from exc
+    except ValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        for problem in exc.errors(include_input=False, include_url=False):
+            where = ".".join(str(part) for part in problem["loc"])
+            reason = problem["msg"].removeprefix("Value error, ")
+            typer.secho(f"settings refused: {where + ': ' if where else ''}{reason}", err=True)
         raise SystemExit(1) from exc
     except (OperationalError, ProgrammingError) as exc:
         typer.secho(

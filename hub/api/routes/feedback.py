@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException
+from fastapi import Request as HttpRequest
 from pydantic import BaseModel, Field, model_validator
 
 from hub.api.auth import CitizenOrOperatorDep
+from hub.api.citizen import limit_citizen
 from hub.api.deps import RegistryDep, SessionDep, SettingsDep
 from hub.db.types import utcnow
 from hub.feedback import FeedbackRefused, give_feedback
@@ -36,8 +38,19 @@ def feedback(
     registry: RegistryDep,
     settings: SettingsDep,
     caller: CitizenOrOperatorDep,
+    http: HttpRequest,
 ) -> dict[str, Any]:
-    """The citizen judges the result of their request; a reopen restarts its deadlines."""
+    """The citizen judges the result of their request; a reopen restarts its deadlines.
+
+    Citizens (no token) are rate-limited per client address and per tracking code."""
+    if caller is None:
+        limit_citizen(
+            http,
+            "feedback",
+            tracking_code,
+            settings.feedback_rate_per_ip,
+            settings.feedback_rate_per_code,
+        )
     try:
         given = give_feedback(
             session,
