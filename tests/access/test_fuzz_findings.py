@@ -82,3 +82,16 @@ def test_a_feedback_refusal_reads_as_a_sentence_not_as_json_in_a_string(
         "detail": "there is no result to judge yet",
         "detail_fa": "هنوز پاسخی ثبت نشده است.",
     }
+
+
+def test_a_county_or_category_longer_than_its_column_is_a_422_naming_it(
+    api: httpx.Client,
+) -> None:
+    long_county = citizen_request(location={"county": "گ" * 65})
+    long_category = citizen_request(category="water." + "o" * 60)
+    for document, path in ((long_county, "$.location.county"), (long_category, "$.category")):
+        answer = api.post("/v1/requests", json=document)
+        assert answer.status_code == 422, answer.text
+        assert [e["path"] for e in answer.json()["errors"]] == [path]
+    longest = citizen_request(location={"county": "گ" * 64})
+    assert api.post("/v1/requests", json=longest).status_code == 201
