@@ -8,7 +8,10 @@ JSON Schema for its ``settings`` block, and three operations:
 - ``poll(receipts) -> list[AgencyUpdate]``: ask the agency what happened to these referrals;
 - ``check() -> Health``: is the agency reachable, and does it accept what the agreement maps?
 
-and optionally ``acknowledge(updates)``, called once the core has stored what ``poll`` returned.
+and optionally ``acknowledge(updates)``, called once the core has stored what ``poll`` returned,
+and ``can_remind()`` / ``remind(referral, reminder)`` for an agency system that can carry a
+:class:`Reminder` (a deadline near or missed, a case reopened by the citizen) on its own channel;
+where it cannot, the hub writes to the agency's contacts by email instead.
 
 The core creates one instance per agreement version per process and reuses it. Errors leave a
 connector only as :class:`hub.errors.ConnectorError` (``permanent`` or not); the core maps the
@@ -28,6 +31,8 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
+
+from hub.errors import ConnectorError
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,25 @@ class AgencyUpdate:
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 
+class ReminderKind(StrEnum):
+    DEADLINE = "deadline"  # a deadline of the referral is near, or missed
+    REOPENED = "reopened"  # the citizen reopened the result: the case runs again, new deadlines
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """Something the hub tells the agency about a case its system already holds."""
+
+    key: str  # unique, and the same on every retry: send it where the agency deduplicates
+    kind: ReminderKind
+    external_id: str  # the agency's id for the case, as in the push's Receipt
+    subject: str  # Persian, for people
+    body: str  # Persian, due times in Jalali
+    deadline: str | None = None  # "view", "act" or "result": the deadline reminded of
+    due_at: datetime | None = None  # UTC: when that deadline falls (or fell)
+    late_seconds: int = 0  # working time already past due_at
+
+
 @dataclass(frozen=True)
 class Health:
     ok: bool
@@ -118,6 +142,18 @@ class Connector(ABC):
         A connector whose source must not lose messages (a mailbox) flags or moves them here, and
         only here: nothing may be deleted before the hub has stored it.
         """
+
+    def can_remind(self) -> bool:
+        """Can the agency's system carry a :class:`Reminder`? Only then does the hub call
+        ``remind``; otherwise it writes to the agency's contacts by email."""
+        return False
+
+    def remind(self, referral: OutgoingReferral, reminder: Reminder) -> None:
+        """Tell the agency's system about a case it holds (``reminder.external_id``).
+
+        Idempotent on ``reminder.key``; errors as for ``push`` (transient ones are retried).
+        """
+        raise ConnectorError(f"a {self.kind} connector cannot carry reminders", permanent=True)
 
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release sockets and clients; called when the agreement is reloaded."""

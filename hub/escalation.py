@@ -10,7 +10,8 @@ A crash before the commit leaves nothing behind; after it, the unique keys stop 
 
 Actions:
 
-- ``remind_agency``: an email to the agency's contacts;
+- ``remind_agency``: a reminder on the agency's own system, where its connector can carry one
+  (:mod:`hub.agency_reminders`); otherwise an email to the agency's contacts;
 - ``notify_supervisor``: an email to the agency's supervisor;
 - ``record_violation``: a ``violations`` row (one per deadline instance; a repeat brings its
   ``late_seconds`` up to date);
@@ -28,8 +29,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from hub.agency_reminders import ReminderRoute, reminder_rows
 from hub.agreements.model import Agreement
 from hub.agreements.registry import AgreementRegistry
+from hub.connector import ReminderKind
 from hub.db.bulk import insert_rows
 from hub.db.models import Event, Referral, Request
 from hub.db.models_deadlines import EscalationStep, Violation
@@ -39,7 +42,7 @@ from hub.errors import NotFound
 from hub.events import EventKind
 from hub.jalali import format_jalali
 from hub.notifications import dialect_insert, message_row, record_notifications
-from hub.notifiers.messages import render
+from hub.notifiers.messages import Rendered, render
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +90,7 @@ def sweep_deadlines(
     new = _insert_steps(session, due, now)
     result.steps = len(new)
     result.violations = _record_violations(session, new, now)
-    result.notifications = _record_messages(session, new)
+    result.notifications = _record_messages(session, new, ReminderRoute(registry))
     session.execute(update(Referral), next_times)
     return result
 
@@ -213,9 +216,7 @@ def _record_violations(session: Session, new: list[tuple[int, _Due]], now: datet
 def _recipients(agreement: Agreement, action: str) -> list[tuple[str, str]]:
     """(name, email) of who hears about ``action``."""
     agency = agreement.document.get("agency") or {}
-    if action == "remind_agency":
-        people = agency.get("contacts") or []
-    elif action == "notify_supervisor":
+    if action == "notify_supervisor":
         people = [agency["supervisor"]] if agency.get("supervisor") else []
     elif action == "notify_inspection":
         office = (agreement.document.get("notifications") or {}).get("inspection_office")
@@ -225,33 +226,47 @@ def _recipients(agreement: Agreement, action: str) -> list[tuple[str, str]]:
     return [(p.get("name", ""), p["email"]) for p in people if p.get("email")]
 
 
-def _record_messages(session: Session, new: list[tuple[int, _Due]]) -> int:
+def _record_messages(session: Session, new: list[tuple[int, _Due]], route: ReminderRoute) -> int:
     rows = []
     for step_id, d in new:
         action = d.firing.rung.action
+        key = f"step:{step_id}:{action}"
+        if action == "remind_agency":
+            reminder = {
+                "kind": ReminderKind.DEADLINE,
+                "deadline": d.firing.rung.deadline,
+                "due_at": d.firing.due_at,
+                "late_seconds": d.late_seconds,
+            }
+            text = _letter(d, action)
+            rows += reminder_rows(key, action, d.referral, d.agreement, text, route, reminder)
+            continue
         for name, email in _recipients(d.agreement, action):
-            text = render(
-                action,
-                agency=d.agreement.name_fa,
-                supervisor=name,
-                office=name,
-                reference=d.referral.reference,
-                tracking_code=d.request.tracking_code,
-                subject=d.request.document.get("subject", ""),
-                deadline_fa=DEADLINE_FA[d.firing.rung.deadline],
-                due_fa=format_jalali(d.firing.due_at),
-                late=f"{d.late_seconds / 3600:.1f}" if d.late_seconds else "",
-            )
             rows.append(
                 message_row(
-                    f"step:{step_id}:{action}:{email}",
+                    f"{key}:{email}",
                     action,
                     "email",
                     email,
-                    text,
+                    _letter(d, action, name),
                     request_id=d.referral.request_id,
                     referral_id=d.referral.id,
                     agreement_id=d.agreement.id,
                 )
             )
     return record_notifications(session, rows)
+
+
+def _letter(d: _Due, action: str, name: str = "") -> Rendered:
+    return render(
+        action,
+        agency=d.agreement.name_fa,
+        supervisor=name,
+        office=name,
+        reference=d.referral.reference,
+        tracking_code=d.request.tracking_code,
+        subject=d.request.document.get("subject", ""),
+        deadline_fa=DEADLINE_FA[d.firing.rung.deadline],
+        due_fa=format_jalali(d.firing.due_at),
+        late=f"{d.late_seconds / 3600:.1f}" if d.late_seconds else "",
+    )

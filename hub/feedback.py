@@ -4,7 +4,8 @@ The citizen proves who they are with the tracking code and the mobile number the
 registered with (a wrong pair is "not found", never "wrong mobile"). One judgement per result;
 a reopen is allowed within ``SAMAD_REOPEN_WINDOW_DAYS`` of the result. Reopening moves the
 referral back to ``in_progress`` with new deadlines from now, polls the agency again, and is
-stored as a ``feedback`` row with ``reopened = true`` — it counts against the agency.
+stored as a ``feedback`` row with ``reopened = true`` — it counts against the agency — and tells
+the agency (on its own system where its connector carries reminders, else by email).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.agency_reminders import tell_agency_of_reopen
 from hub.agreements.registry import AgreementRegistry
 from hub.db.models import Referral, Request
 from hub.db.models_deadlines import Feedback
@@ -97,7 +99,7 @@ def give_feedback(
         reopened=reopen,
     )
     if reopen:
-        _reopen(session, request, referral, registry, now)
+        _reopen(session, request, referral, registry, now, comment)
     return FeedbackGiven(rating, reopen, referral.reference)
 
 
@@ -122,6 +124,7 @@ def _reopen(
     referral: Referral,
     registry: AgreementRegistry,
     now: datetime,
+    comment: str | None,
 ) -> None:
     values = {"next_poll_at": now}
     reason = "reopened by the citizen"
@@ -129,7 +132,8 @@ def _reopen(
         session, referral, ReferralState.IN_PROGRESS, actor="citizen", values=values, reason=reason
     ):
         raise FeedbackRefused("the case changed meanwhile; try again", "لطفاً دوباره تلاش کنید.")
-    start_deadlines(referral, registry.get(referral.agreement_id), request.type, start=now)
+    agreement = registry.get(referral.agreement_id)
+    start_deadlines(referral, agreement, request.type, start=now)
     record(
         session,
         EventKind.REFERRAL_REOPENED,
@@ -138,3 +142,4 @@ def _reopen(
         actor="citizen",
         result_due_at=referral.result_due_at.isoformat() if referral.result_due_at else None,
     )
+    tell_agency_of_reopen(session, referral, request, agreement, registry, comment)

@@ -79,6 +79,7 @@ def record_notifications(session: Session, rows: list[dict[str, Any]]) -> int:
             "request_id": None,
             "referral_id": None,
             "agreement_id": None,
+            "detail": None,
             **row,
         }
         for row in rows

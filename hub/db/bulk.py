@@ -28,7 +28,7 @@ def insert_rows(
     ignore_duplicates: bool = False,
     returning: Sequence[str] = (),
 ) -> list[Row[Any]]:
-    """Insert ``rows`` (dicts with the same keys) into ``model``'s table.
+    """Insert ``rows`` (dicts with the same keys, or ``ValueError``) into ``model``'s table.
 
     ``ignore_duplicates``: a row that breaks a unique constraint is skipped (``ON CONFLICT DO
     NOTHING``). Returns the ``returning`` columns of the rows actually inserted (none asked: []).
@@ -37,6 +37,8 @@ def insert_rows(
         return []
     table = model.__table__
     names = list(rows[0])
+    if any(row.keys() != rows[0].keys() for row in rows):
+        raise ValueError(f"rows for {table.name} must all name the same columns")
     if session.get_bind().dialect.name == "postgresql":
         arrays = [func.unnest(_column_array(table, name, rows)) for name in names]
         statement = pg_insert(table).from_select(names, select(*arrays), include_defaults=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hub.hookspecs import hookimpl
+from hub.notifiers.agency_connector import AgencyConnectorNotifier
 from hub.notifiers.base import NotifierRegistry
 from hub.notifiers.email import EmailNotifier
 from hub.notifiers.sms import KavenegarSmsNotifier
@@ -12,3 +13,4 @@ from hub.notifiers.sms import KavenegarSmsNotifier
 def hub_register_notifiers(registry: NotifierRegistry) -> None:
     registry.add(EmailNotifier)
     registry.add(KavenegarSmsNotifier)
+    registry.add(AgencyConnectorNotifier)

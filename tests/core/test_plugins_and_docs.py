@@ -71,7 +71,9 @@ def test_every_hook_is_documented_with_its_exact_signature() -> None:
         assert f"def {hook.__name__}{signature}" in DOCS, f"{hook.__name__} is not documented"
 
 
-@pytest.mark.parametrize("method", ["push", "poll", "check", "acknowledge", "close"])
+@pytest.mark.parametrize(
+    "method", ["push", "poll", "check", "acknowledge", "can_remind", "remind", "close"]
+)
 def test_every_connector_method_is_documented_with_its_exact_signature(method: str) -> None:
     signature = str(inspect.signature(getattr(Connector, method))).replace("'", "")
     signature = signature.replace("collections.abc.", "")
