@@ -1,6 +1,8 @@
 """The REST connector: pushes referrals to an agency's JSON API and polls it for progress.
 
-Everything about the agency's API — paths, credentials, where ids and statuses sit in its JSON —
+Where the settings name a ``remind`` endpoint it also carries reminders (a deadline near or
+missed, a case reopened) to the agency's API. Everything about the agency's API — paths,
+credentials, where ids and statuses sit in its JSON —
 comes from the agreement's settings (``settings.schema.json``), so onboarding another REST agency
 is a YAML file, not code. One HTTP client per connector, reused for every call.
 """
@@ -21,6 +23,7 @@ from connectors.rest.errors import (
     translated_transport_errors,
     unreadable_answer,
 )
+from connectors.rest.reminders import reminder_body
 from connectors.rest.settings import SETTINGS_SCHEMA, RestSettings
 from connectors.rest.updates import Expressions, MissingField, read_update
 from hub.connector import (
@@ -30,6 +33,7 @@ from hub.connector import (
     Health,
     OutgoingReferral,
     Receipt,
+    Reminder,
 )
 from hub.errors import ConnectorError
 from hub.http import make_client
@@ -95,6 +99,20 @@ class RestConnector(Connector):
             ok=True,
             detail=f"GET {response.request.url} answered HTTP {response.status_code} "
             f"in {elapsed_ms:.0f} ms",
+        )
+
+    def can_remind(self) -> bool:
+        return self.rest.remind is not None
+
+    def remind(self, referral: OutgoingReferral, reminder: Reminder) -> None:
+        if self.rest.remind is None:
+            raise ConnectorError("the agreement names no remind endpoint", permanent=True)
+        path = self.rest.remind.path.replace("{external_id}", quote(reminder.external_id, safe=""))
+        self._call(
+            self.rest.remind.method,
+            path,
+            json=reminder_body(referral, reminder),
+            headers={self.rest.push.idempotency_header: reminder.key},
         )
 
     def close(self) -> None:

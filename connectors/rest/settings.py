@@ -52,6 +52,12 @@ class PollSettings:
 
 
 @dataclass(frozen=True)
+class RemindSettings:
+    path: str
+    method: str = _default("remind", "method")
+
+
+@dataclass(frozen=True)
 class RestSettings:
     base_url: str
     push: PushSettings
@@ -60,6 +66,7 @@ class RestSettings:
     headers: Mapping[str, str] = field(default_factory=dict)
     auth: Mapping[str, str] = field(default_factory=lambda: dict(_default("auth")))
     check_path: str | None = None
+    remind: RemindSettings | None = None
 
     @classmethod
     def from_mapping(cls, settings: Mapping[str, Any]) -> RestSettings:
@@ -69,6 +76,7 @@ class RestSettings:
                 **given,
                 "push": PushSettings(**given["push"]),
                 "poll": PollSettings(**given["poll"]),
+                "remind": RemindSettings(**given["remind"]) if "remind" in given else None,
             }
         )
 

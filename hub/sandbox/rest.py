@@ -6,6 +6,8 @@ against something real::
     POST /api/v1/tickets               open a ticket (Idempotency-Key honoured: 201, then 200)
     GET  /api/v1/tickets/{id}          one ticket, its status as of now and its events
     POST /api/v1/tickets/batch-status  {"ids": [...]} → {"items": [{"ticket": ...}, ...]}
+    POST /api/v1/tickets/{id}/reminders  a reminder from the hub (Idempotency-Key: 201, then 200)
+    GET  /api/v1/tickets/{id}/reminders  the reminders filed on a ticket
     GET  /api/v1/health                reachable, and these credentials are good
     POST /_control/faults              misbehave on purpose (see ``rest_faults``)
     GET  /_control/stats               tickets, POSTs, idempotent replays, duplicates (must be 0)
@@ -33,6 +35,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from hub.sandbox.rest_faults import FaultMiddleware, FaultMode, FaultSwitch
+from hub.sandbox.rest_reminders import ReminderBook
 from hub.sandbox.rest_tickets import Clock, TicketStore
 from hub.sandbox.server import BackgroundServer
 
@@ -68,6 +71,7 @@ class RestSandboxApp(FastAPI):
 
     tickets: TicketStore
     faults: FaultSwitch
+    reminders: ReminderBook
 
 
 class FaultRequest(BaseModel):
@@ -85,6 +89,7 @@ def create_app(settings: RestSandboxSettings | None = None) -> RestSandboxApp:
     app = RestSandboxApp(title="Golestan Water CRM (sandbox)", version="1.0")
     app.tickets = TicketStore(settings.step_seconds, settings.clock, settings.ticket_prefix)
     app.faults = FaultSwitch()
+    app.reminders = ReminderBook()
     app.add_middleware(FaultMiddleware, faults=app.faults)
     authorised = [Depends(_auth_dependency(settings))]
 
@@ -105,6 +110,21 @@ def create_app(settings: RestSandboxSettings | None = None) -> RestSandboxApp:
     async def batch_status(query: BatchStatusRequest) -> dict[str, Any]:
         return {"items": [{"ticket": t} for t in _describe(app.tickets, query.ids)]}
 
+    @app.post("/api/v1/tickets/{ticket_id}/reminders", dependencies=authorised)
+    async def file_reminder(ticket_id: str, request: Request) -> JSONResponse:
+        if (status := app.reminders.refusal()) is not None:
+            return JSONResponse({"error": "the reminder service is down"}, status_code=status)
+        _describe(app.tickets, [ticket_id])  # 404 for a ticket it never opened
+        body = await _json_object(request)
+        key = request.headers.get(settings.idempotency_header)
+        reminder, created = app.reminders.file(ticket_id, body, key)
+        return JSONResponse(asdict(reminder), status_code=201 if created else 200)
+
+    @app.get("/api/v1/tickets/{ticket_id}/reminders", dependencies=authorised)
+    async def list_reminders(ticket_id: str) -> dict[str, Any]:
+        _describe(app.tickets, [ticket_id])
+        return {"items": [asdict(r) for r in app.reminders.of(ticket_id)]}
+
     @app.get("/api/v1/health", dependencies=authorised)
     async def health() -> dict[str, str]:
         return {"status": "ok"}
@@ -121,13 +141,18 @@ def create_app(settings: RestSandboxSettings | None = None) -> RestSandboxApp:
     return app
 
 
-async def _ticket_body(request: Request) -> dict[str, Any]:
+async def _json_object(request: Request) -> dict[str, Any]:
     try:
         body = json.loads(await request.body())
     except ValueError:
         raise HTTPException(422, {"error": "the body is not JSON"}) from None
     if not isinstance(body, dict):
         raise HTTPException(422, {"error": "the body must be a JSON object"})
+    return body
+
+
+async def _ticket_body(request: Request) -> dict[str, Any]:
+    body = await _json_object(request)
     missing = [name for name in REQUIRED_FIELDS if not str(body.get(name) or "").strip()]
     if missing:
         raise HTTPException(422, {"error": "required fields are missing", "fields": missing})
