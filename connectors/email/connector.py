@@ -4,7 +4,8 @@
 key — a retry after an ambiguous SMTP failure resends the very same mail, which mail programs
 (and the agency sandbox) show once. ``poll`` reads every mail not yet acknowledged and returns
 one update per Message-ID: a status, a bounce, or an unmatched mail for triage. Nothing is
-flagged or moved until ``acknowledge``.
+flagged or moved until ``acknowledge``. ``remind`` sends a reminder in the referral's thread
+(:mod:`connectors.email.reminders`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from connectors.email.composing import (
 from connectors.email.imap_source import ImapReplies
 from connectors.email.mail import ReplySource, StoredMail
 from connectors.email.maildir_source import MaildirReplies
+from connectors.email.reminders import compose_reminder, render_reminder
 from connectors.email.rendering import make_environment, render_referral
 from connectors.email.replies import parse_reply, reply_text, status_key
 from connectors.email.sending import probe, send
@@ -41,11 +43,18 @@ from hub.connector import (
     Health,
     OutgoingReferral,
     Receipt,
+    Reminder,
     UpdateKind,
 )
 from hub.errors import ConnectorError, ConnectorRefused
 
-TEMPLATE_NAMES = ("subject.txt.j2", "body.txt.j2", "body.html.j2")
+TEMPLATE_NAMES = (
+    "subject.txt.j2",
+    "body.txt.j2",
+    "body.html.j2",
+    "reminder.txt.j2",
+    "reminder.html.j2",
+)
 
 
 class EmailConnector(Connector):
@@ -84,14 +93,27 @@ class EmailConnector(Connector):
             rendered = render_referral(self._templates, referral, self.context.status_map, links)
         except jinja2.TemplateError as exc:
             raise ConnectorRefused(f"the agreement's mail template is broken: {exc}") from exc
-        envelope = Envelope(
+        return compose(referral, rendered, self._envelope(), files)
+
+    def _envelope(self) -> Envelope:
+        return Envelope(
             sender=self.email.sender,
             recipients=self.email.recipients,
             cc=self.email.cc,
             reply_to=self.email.reply_to,
             message_id_domain=self.email.message_id_domain,
         )
-        return compose(referral, rendered, envelope, files)
+
+    def can_remind(self) -> bool:
+        return True
+
+    def remind(self, referral: OutgoingReferral, reminder: Reminder) -> None:
+        try:
+            rendered = render_reminder(self._templates, referral, reminder)
+        except jinja2.TemplateError as exc:
+            raise ConnectorRefused(f"the agreement's reminder template is broken: {exc}") from exc
+        message = compose_reminder(referral, reminder, rendered, self._envelope())
+        send(self.email.smtp, message, [*self.email.recipients, *self.email.cc])
 
     def poll(self, receipts: Sequence[Receipt]) -> list[AgencyUpdate]:
         finder = ThreadFinder(receipts, self.email.message_id_domain, self.email.reference_pattern)

@@ -66,7 +66,7 @@ def render_referral(
         "tracking_code": referral.tracking_code,
         "fields": referral.fields,
         "request": referral.request,
-        "deadlines": _deadlines(referral.deadlines),
+        "deadlines": deadline_list(referral.deadlines),
         "statuses": list(statuses),
         "attachment_links": attachment_links,
     }
@@ -77,7 +77,7 @@ def render_referral(
     )
 
 
-def _deadlines(deadlines: Mapping[str, datetime]) -> list[dict[str, Any]]:
+def deadline_list(deadlines: Mapping[str, datetime]) -> list[dict[str, Any]]:
     order = list(DEADLINE_LABELS_FA)
     ranked = sorted(deadlines.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 9)
     return [

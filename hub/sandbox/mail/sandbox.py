@@ -46,6 +46,7 @@ class MailAgencySandbox:
         self.reply_delay = reply_delay
         self.received: list[EmailMessage] = []  # every referral mail, duplicates included
         self.replied: list[EmailMessage] = []
+        self.reminders: list[EmailMessage] = []  # mails in a referral's thread (In-Reply-To)
         self._delivery = delivery
         self._clerk = Clerk(address, script)
         self._seen_ids: set[str] = set()
@@ -79,10 +80,14 @@ class MailAgencySandbox:
         return len(self._seen_ids)
 
     def take(self, raw: bytes) -> None:
-        """One mail arrived: a new referral gets the clerk's next answer; a repeat, nothing."""
+        """One mail arrived: a new referral gets the clerk's next answer; a repeat or a reminder in
+        a referral's thread, nothing."""
         message = BytesParser(policy=default_policy).parsebytes(raw)
         message_id = str(message["Message-ID"] or "")
         with self._lock:
+            if message["In-Reply-To"]:  # a reminder about a referral the clerk already has
+                self.reminders.append(message)
+                return
             self.received.append(message)
             if message_id and message_id in self._seen_ids:
                 return  # the same referral mail again (a retried send): the clerk saw it already
