@@ -111,9 +111,7 @@ SupervisorDep = Annotated[Principal, Depends(requires(Role.SUPERVISOR, Role.ADMI
 AdminDep = Annotated[Principal, Depends(requires(Role.ADMIN))]
 AgencyDep = Annotated[Principal, Depends(AgencyScope())]
 AgencyReaderDep = Annotated[Principal, Depends(AgencyScope(Role.SUPERVISOR, Role.ADMIN))]
-CitizenOrOperatorDep = Annotated[
-    Principal | None, Depends(requires(Role.OPERATOR, citizen=True))
-]
+CitizenOrOperatorDep = Annotated[Principal | None, Depends(requires(Role.OPERATOR, citizen=True))]
 CitizenOrStaffDep = Annotated[
     Principal | None,
     Depends(requires(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN, citizen=True)),

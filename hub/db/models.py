@@ -102,7 +102,12 @@ class Referral(Base):
             "created_at",
             "agreement_id",
             postgresql_include=[
-                "state", "view_due_at", "act_due_at", "result_due_at", "viewed_at", "acted_at"
+                "state",
+                "view_due_at",
+                "act_due_at",
+                "result_due_at",
+                "viewed_at",
+                "acted_at",
             ],
             postgresql_where=text("resolved_at IS NULL"),
             sqlite_where=text("resolved_at IS NULL"),

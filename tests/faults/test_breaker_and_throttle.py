@@ -249,6 +249,7 @@ def _delivered_times(agreement_id: str, count: int) -> list[float] | None:
 def _states(agreement_id: str) -> list[tuple]:
     with session_scope() as session:
         return session.execute(
-            select(Referral.state, Referral.attempts, Referral.next_attempt_at, Referral.last_error)
-            .where(Referral.agreement_id == agreement_id)
+            select(
+                Referral.state, Referral.attempts, Referral.next_attempt_at, Referral.last_error
+            ).where(Referral.agreement_id == agreement_id)
         ).all()

@@ -40,8 +40,7 @@ def _named(row: Figures, registry: Any) -> dict[str, Any]:
 
 @router.get("/agencies")
 def agencies(
-    caller: SupervisorDep,
-    session: SessionDep, registry: RegistryDep, period: PeriodQuery = None
+    caller: SupervisorDep, session: SessionDep, registry: RegistryDep, period: PeriodQuery = None
 ) -> dict[str, Any]:
     """Every agency's figures for the period (default: this Jalali month), and the province's."""
     chosen = _period(period, current_month(utcnow()))
