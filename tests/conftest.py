@@ -1,45 +1,12 @@
 """The test run's real servers: its own PostgreSQL database, its own Redis database, sandboxes.
 
-Settings are environment variables, set here before any hub module reads them, so the API in this
-process and the Celery worker processes the tests start all point at the same run-private
-database and broker. Nothing is created until a test asks for it.
+The settings are made once in ``tests.support.environment`` (imported first, before any hub
+module reads them); the fixtures that start the servers are plugins. Nothing is created until a
+test asks for it.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
-from tests.support.notification_env import notification_environment
-
-_RUN = os.getpid()
-_DATA_DIR = Path(tempfile.mkdtemp(prefix="samad-test-"))
-PG_SERVER = os.environ.get("SAMAD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
-REDIS_SERVER = os.environ.get("SAMAD_TEST_REDIS", "redis://127.0.0.1:6379")
-DATABASE_NAME = f"samad_test_{_RUN}"
-REDIS_DB = 1 + _RUN % 15
-
-os.environ.update(
-    SAMAD_ENVIRONMENT="test",
-    SAMAD_DATA_DIR=str(_DATA_DIR),
-    SAMAD_DATABASE_URL=f"{PG_SERVER}/{DATABASE_NAME}",
-    SAMAD_BROKER_URL=f"{REDIS_SERVER}/{REDIS_DB}",
-    SAMAD_REDIS_URL=f"{REDIS_SERVER}/{REDIS_DB}",
-    SAMAD_AGREEMENTS_DIR=str(_DATA_DIR / "agreements"),
-    SAMAD_DISPATCH_EVERY_SECONDS="0.5",
-    SAMAD_POLL_SWEEP_EVERY_SECONDS="0.5",
-    SAMAD_DELIVERY_BACKOFF_SECONDS="0.2",
-    SAMAD_DELIVERY_BACKOFF_MAX_SECONDS="1",
-    SAMAD_DELIVERY_MAX_ATTEMPTS="4",
-    SAMAD_DISPATCH_LEASE_SECONDS="3",
-    SAMAD_DELIVERY_LEASE_SECONDS="10",
-    SAMAD_BREAKER_OPEN_SECONDS="1",
-    SAMAD_BREAKER_PROBE_WAIT_SECONDS="0.5",
-    SAMAD_AGREEMENTS_RELOAD_SECONDS="0",
-)
-# Deadlines and notifications: the sweeps' shared clock file, and the SMS gateway and SMTP relay
-# sandboxes that tests/support/notification_fixtures.py starts on these ports for every run.
-os.environ.update(notification_environment(_DATA_DIR))
+import tests.support.environment  # noqa: F401  (sets the run's environment first)
 
 pytest_plugins = ["tests.support.fixtures", "tests.support.notification_fixtures"]

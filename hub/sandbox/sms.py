@@ -41,7 +41,8 @@ class SmsGateway:
     api_key: str = "sandbox-sms-key"
     messages: list[dict[str, Any]] = field(default_factory=list)
     by_localid: dict[str, dict[str, Any]] = field(default_factory=dict)
-    faults: list[int] = field(default_factory=list)
+    faults: list[int] = field(default_factory=list)  # for the next sends, whoever they are to
+    faults_for: dict[str, list[int]] = field(default_factory=dict)  # for one number's next sends
     replays: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(8_700_000_001))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -50,9 +51,11 @@ class SmsGateway:
         with self._lock:
             if api_key != self.api_key:
                 return _answer(403)
+            receptor = form.get("receptor", "")
+            if self.faults_for.get(receptor):
+                return _answer(self.faults_for[receptor].pop(0))
             if self.faults:
                 return _answer(self.faults.pop(0))
-            receptor = form.get("receptor", "")
             if not (receptor.isdigit() and len(receptor) == 11 and receptor.startswith("09")):
                 return _answer(411)
             localid = form.get("localid") or ""

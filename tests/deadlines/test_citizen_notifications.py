@@ -62,21 +62,21 @@ def test_the_result_reaches_the_citizen_by_sms_and_email_once_each(
 def test_a_busy_gateway_is_tried_again_and_the_citizen_gets_one_sms(
     api: httpx.Client, notification_sandboxes: NotificationSandboxes
 ) -> None:
-    notification_sandboxes.sms.faults[:] = [409, 409]
     citizen = a_citizen()
+    # Queued for this citizen's number only: other tests' messages can't use them up.
+    notification_sandboxes.sms.faults_for[citizen["mobile"]] = [409, 409]
     api.post("/v1/requests", json=citizen_request(citizen=citizen))
     wait_for(lambda: notification_sandboxes.sms.to(citizen["mobile"]), what="the SMS")
-    assert not notification_sandboxes.sms.faults  # both busy answers were used up first
+    assert not notification_sandboxes.sms.faults_for[citizen["mobile"]]  # both busy answers used
     assert len(notification_sandboxes.sms.to(citizen["mobile"])) == 1
 
 
 def test_a_number_the_gateway_refuses_is_failed_at_once_with_an_alert(
     api: httpx.Client, notification_sandboxes: NotificationSandboxes
 ) -> None:
-    notification_sandboxes.sms.faults[:] = [411]
-    code = api.post("/v1/requests", json=citizen_request(citizen=a_citizen())).json()[
-        "tracking_code"
-    ]
+    citizen = a_citizen()
+    notification_sandboxes.sms.faults_for[citizen["mobile"]] = [411]
+    code = api.post("/v1/requests", json=citizen_request(citizen=citizen)).json()["tracking_code"]
 
     def alert() -> list[dict]:
         history = api.get(f"/v1/requests/{code}").json()["history"]

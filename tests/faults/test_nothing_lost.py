@@ -13,8 +13,8 @@ import os
 
 import pytest
 
-from tests.conftest import PG_SERVER
 from tests.faults.harness import Cluster, run_scenario
+from tests.support.environment import PG_SERVER
 
 pytestmark = pytest.mark.timeout(600)
 
