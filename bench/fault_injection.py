@@ -28,13 +28,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--broker", choices=["redis", "rabbitmq"], default="redis")
+    parser.add_argument(
+        "--settle-seconds", type=float, default=900, help="how long the backlog may take to drain"
+    )
     args = parser.parse_args()
     pg = os.environ.get("SAMAD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
     os.environ.setdefault("SAMAD_ENVIRONMENT", "test")
     cluster = Cluster(pg, workers=args.workers, broker=args.broker).start()
     started = time.monotonic()
     try:
-        recovered_in = run_scenario(cluster, args.requests, rounds=args.rounds)
+        recovered_in = run_scenario(
+            cluster, args.requests, rounds=args.rounds, settle_seconds=args.settle_seconds
+        )
         verdict = cluster.verify()
     finally:
         cluster.stop()
@@ -45,6 +50,8 @@ def main() -> None:
           f"refused while broken: {cluster.refused}")  # fmt: skip
     print(f"referrals: {verdict.referrals}; delivered: {verdict.delivered}; "
           f"delivery_failed: {len(verdict.failed)} {dict(reasons)}")  # fmt: skip
+    waiting = Counter(u.rsplit(": ", 1)[1] for u in verdict.unsettled)
+    print(f"not settled when the run ended (by state): {dict(waiting)}")
     print(f"lost: {len(verdict.lost) + len(verdict.unsettled)}; "
           f"duplicated at the agency: {verdict.agency_duplicates}; "
           f"orphan tickets: {len(verdict.orphan_tickets)}")  # fmt: skip

@@ -444,7 +444,13 @@ class Cluster:
                 verdict.audit_gaps.append(f"{reference}: events end at {current}, row {state}")
 
 
-def run_scenario(cluster: Cluster, total: int, rounds: int = 1, down_seconds: float = 6) -> float:
+def run_scenario(
+    cluster: Cluster,
+    total: int,
+    rounds: int = 1,
+    down_seconds: float = 6,
+    settle_seconds: float = 180,
+) -> float:
     """Submit ``total`` requests in the background while every fault happens ``rounds`` times;
     returns the seconds from the last fault until everything settled (inf: it never did)."""
     import threading
@@ -473,4 +479,4 @@ def run_scenario(cluster: Cluster, total: int, rounds: int = 1, down_seconds: fl
         cluster.kill_worker_mid_delivery()
     loader.join()
     cluster.agency.faults.reset()
-    return cluster.settle(timeout=180)
+    return cluster.settle(timeout=settle_seconds)
