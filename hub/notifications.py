@@ -59,11 +59,6 @@ def dialect_insert(session: Session, model: Any) -> Any:
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(model.__table__)
 
 
-def insert_ignoring_duplicates(session: Session, model: Any) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING`` on PostgreSQL and SQLite alike; execute with rows."""
-    return dialect_insert(session, model).on_conflict_do_nothing()
-
-
 def record_notifications(session: Session, rows: list[dict[str, Any]]) -> int:
     """Record messages (dicts of Notification columns, ``key`` unique); returns how many are new."""
     if not rows:

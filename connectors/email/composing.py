@@ -61,21 +61,8 @@ def compose(
     envelope: Envelope,
     attachments: Sequence[Attachment] = (),
 ) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = header_safe(envelope.sender)
-    message["To"] = ", ".join(header_safe(a) for a in envelope.recipients)
-    if envelope.cc:
-        message["Cc"] = ", ".join(header_safe(a) for a in envelope.cc)
-    message["Reply-To"] = header_safe(envelope.reply_to)
-    message["Subject"] = header_safe(rendered.subject)
-    message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = message_id_for(referral.idempotency_key, envelope.message_id_domain)
-    message[REFERRAL_HEADER] = header_safe(referral.reference)
-    message[TRACKING_HEADER] = header_safe(referral.tracking_code)
-    # Out-of-office robots answer nothing to this; human clerks still reply.
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(rendered.text)
-    message.add_alternative(rendered.html, subtype="html")
+    message_id = message_id_for(referral.idempotency_key, envelope.message_id_domain)
+    message = referral_mail(referral, rendered, envelope, message_id)
     for attachment in attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
         message.add_attachment(
@@ -84,6 +71,31 @@ def compose(
             subtype=subtype or "octet-stream",
             filename=header_safe(attachment.name) or "attachment",
         )
+    return message
+
+
+def referral_mail(
+    referral: OutgoingReferral, rendered: RenderedReferral, envelope: Envelope, message_id: str
+) -> EmailMessage:
+    """A mail about this referral: addresses, subject, the hub's headers, text and HTML parts.
+
+    Every header value passes ``header_safe``: request text can't add a header or a recipient.
+    """
+    message = EmailMessage()
+    message["From"] = header_safe(envelope.sender)
+    message["To"] = ", ".join(header_safe(a) for a in envelope.recipients)
+    if envelope.cc:
+        message["Cc"] = ", ".join(header_safe(a) for a in envelope.cc)
+    message["Reply-To"] = header_safe(envelope.reply_to)
+    message["Subject"] = header_safe(rendered.subject)
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Message-ID"] = message_id
+    message[REFERRAL_HEADER] = header_safe(referral.reference)
+    message[TRACKING_HEADER] = header_safe(referral.tracking_code)
+    # Out-of-office robots answer nothing to this; human clerks still reply.
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
     return message
 
 

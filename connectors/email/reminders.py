@@ -10,16 +10,14 @@ key: a retried send is the same mail. Persian, right to left, due times in the I
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import formatdate
 
 import jinja2
 
 from connectors.email.composing import (
-    REFERRAL_HEADER,
-    TRACKING_HEADER,
     Envelope,
     header_safe,
     message_id_for,
+    referral_mail,
 )
 from connectors.email.rendering import DEADLINE_LABELS_FA, RenderedReferral, deadline_list, jalali
 from hub.connector import OutgoingReferral, Reminder
@@ -52,21 +50,9 @@ def compose_reminder(
     envelope: Envelope,
 ) -> EmailMessage:
     thread = header_safe(reminder.external_id)  # the referral mail's Message-ID
-    message = EmailMessage()
-    message["From"] = header_safe(envelope.sender)
-    message["To"] = ", ".join(header_safe(a) for a in envelope.recipients)
-    if envelope.cc:
-        message["Cc"] = ", ".join(header_safe(a) for a in envelope.cc)
-    message["Reply-To"] = header_safe(envelope.reply_to)
-    message["Subject"] = header_safe(rendered.subject)
-    message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = message_id_for(reminder.key, envelope.message_id_domain)
+    message_id = message_id_for(reminder.key, envelope.message_id_domain)
+    message = referral_mail(referral, rendered, envelope, message_id)
     message["In-Reply-To"] = thread
     message["References"] = thread
-    message[REFERRAL_HEADER] = header_safe(referral.reference)
-    message[TRACKING_HEADER] = header_safe(referral.tracking_code)
     message[REMINDER_HEADER] = str(reminder.kind)
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(rendered.text)
-    message.add_alternative(rendered.html, subtype="html")
     return message
