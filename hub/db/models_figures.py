@@ -1,9 +1,10 @@
-"""Tables of the figures' monthly roll-up: counts and working-time histograms per agency and month.
+"""Tables of the figures' roll-up: counts and working-time histograms per agency, by day and month.
 
-The supervising office asks for months, quarters and years over a year of referrals; summing
-these small rows answers in milliseconds where aggregating a million referrals takes seconds.
-:mod:`hub.figures.rollup` fills them from ``referrals`` (by SQL, ``INSERT … SELECT``) and keeps
-them current; ``figure_refreshes`` says when each month was last brought up to date.
+The supervising office asks for months, quarters, years and ranges of days over a year of
+referrals; summing these small rows answers in milliseconds where aggregating a million referrals
+takes seconds. :mod:`hub.figures.rollup` fills the day rows from ``referrals`` (by SQL, ``INSERT …
+SELECT``), each month's rows as the sum of its days, and keeps them current; ``figure_refreshes``
+says when each month (its days and its own row) was last brought up to date.
 """
 
 from __future__ import annotations
@@ -16,13 +17,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from hub.db.models import Base
 
 
-class FigureMonth(Base):
-    """One agency's referrals received in one Jalali month, counted (what does not age with now)."""
+class _Counts:
+    """What a roll-up row counts of the referrals received in its day or month."""
 
-    __tablename__ = "figure_months"
-
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 1405-08
-    agreement_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received: Mapped[int]
     delivered: Mapped[int]
     resolved: Mapped[int]
@@ -36,8 +33,17 @@ class FigureMonth(Base):
     result_done: Mapped[int]
 
 
+class FigureMonth(_Counts, Base):
+    """One agency's referrals received in one Jalali month, counted (what does not age with now)."""
+
+    __tablename__ = "figure_months"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 1405-08
+    agreement_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class FigureBucket(Base):
-    """How many of those referrals took a working time in one bucket (to view, to resolve)."""
+    """How many of a month's referrals took a working time in one bucket (to view, to resolve)."""
 
     __tablename__ = "figure_buckets"
 
@@ -48,8 +54,29 @@ class FigureBucket(Base):
     referrals: Mapped[int]
 
 
+class FigureDay(_Counts, Base):
+    """One agency's referrals received on one Tehran day, counted: what a range of days sums."""
+
+    __tablename__ = "figure_days"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # 1405-08-15 (Jalali)
+    agreement_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class FigureDayBucket(Base):
+    """How many of a day's referrals took a working time in one bucket (to view, to resolve)."""
+
+    __tablename__ = "figure_day_buckets"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(8), primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bucket: Mapped[int] = mapped_column(primary_key=True)
+    referrals: Mapped[int]
+
+
 class FigureRefresh(Base):
-    """When a month's roll-up rows were last made to agree with ``referrals``."""
+    """When a month's roll-up rows (its days and its own) were last made to agree with referrals."""
 
     __tablename__ = "figure_refreshes"
 

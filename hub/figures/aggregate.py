@@ -1,9 +1,9 @@
-"""The figures, computed by the database: sums over the monthly roll-up, plus what ages with now.
+"""The figures, computed by the database: sums over the roll-up, plus what ages with now.
 
 Referrals received in the period are counted from :mod:`hub.figures.rollup` — the stored rows of
-the period's whole months, and for a range of days that cuts a month, the same ``SELECT`` run live
-over that part — and grouped by a key: the agency, the Jalali month, both, or nothing for the
-province. Medians and 90th percentiles come from the working-time histograms
+the period's whole months, and where a range of days cuts a month, the stored rows of the days
+it covers in that month — and grouped by a key: the agency, the Jalali month, both, or nothing
+for the province. Medians and 90th percentiles come from the working-time histograms
 (:mod:`hub.figures.histogram`: nearest rank, within 1 %), by window sums in SQL.
 
 On-time rates count a deadline once it is decided: met or missed, or still unmet past its time.
@@ -26,7 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from hub.db.models import Referral
 from hub.db.models_figures import FigureBucket, FigureMonth
-from hub.figures import rollup
+from hub.figures import rollup, rows
 from hub.figures.histogram import bucket_value
 from hub.figures.periods import Period
 from hub.states import POLLED, ReferralState
@@ -36,7 +36,7 @@ Key = tuple[Any, ...]
 
 # Open: the agency still owes an answer. Overdue: open and past a deadline it has not met.
 _OPEN = [str(s) for s in (*POLLED, S.PENDING, S.DELIVERING)]
-_COUNTS = [c.name for c in FigureMonth.__table__.columns if c.name not in ("month", "agreement_id")]
+_COUNTS = rows.COUNTS
 _PERCENTILES = {"median": 0.5, "p90": 0.9}
 _DEADLINES = ("view", "act", "result")
 
@@ -63,24 +63,27 @@ def _grouped(query: Select[Any], keys: list[Any]) -> Select[Any]:
 
 
 def _sources(period: Period, only: str | None) -> tuple[Any, Any]:
-    """``figure_months``- and ``figure_buckets``-shaped rows of the period (stored, or live)."""
-    whole = rollup.whole_months(period)
-    labels = [m.label for m in whole]
+    """``figure_months``- and ``figure_buckets``-shaped rows of the period, all from the roll-up.
+
+    A month the period covers is read from its month rows; a month it cuts (a range of days)
+    from the rows of the days it covers, summed and labelled with the month.
+    """
+    whole = [m.label for m in rollup.whole_months(period)]
     agencies = [only] if only else None
     counts: list[Select[Any]] = [
         select(*(FigureMonth.__table__.c[n] for n in ("month", "agreement_id", *_COUNTS))).where(
-            FigureMonth.month.in_(labels), *([FigureMonth.agreement_id == only] if only else [])
+            FigureMonth.month.in_(whole), *([FigureMonth.agreement_id == only] if only else [])
         )
     ]
     buckets: list[Select[Any]] = [
         select(FigureBucket.__table__).where(
-            FigureBucket.month.in_(labels), *([FigureBucket.agreement_id == only] if only else [])
+            FigureBucket.month.in_(whole), *([FigureBucket.agreement_id == only] if only else [])
         )
     ]
     for cut in period.months():
-        if cut.label not in labels:  # a month the period only cuts: computed live
-            counts.append(rollup.month_counts(cut, cut.start, cut.end, agencies))
-            buckets.extend(rollup.month_buckets(cut, cut.start, cut.end, agencies))
+        if cut.label not in whole:
+            counts.append(rows.counts_of_days(cut, agencies))
+            buckets.append(rows.buckets_of_days(cut, agencies))
     return union_all(*counts).subquery(), union_all(*buckets).subquery()
 
 

@@ -10,7 +10,7 @@
 
 Every period is a pair of UTC instants (start included, end excluded) at Tehran midnights, so it
 is exactly what a person in Golestan calls that month or that day; ``months()`` cuts it into the
-Jalali months it touches, for trends.
+Jalali months it touches, for trends, and ``days()`` into its days (the roll-up's finest grain).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from hub.jalali import (
     TEHRAN,
     JalaliDateError,
     ascii_digits,
+    local_day,
     month_name,
     parse_jalali_date,
     parse_jalali_month,
@@ -67,6 +68,18 @@ class Period:
                 return months
             months.append(Period(label, max(start, self.start), min(end, self.end)))
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+    def days(self) -> list[Period]:
+        """The Tehran days of this period, each labelled with its Jalali date (``1405-08-15``)."""
+        day, last = local_day(self.start), local_day(self.end)
+        days = []
+        while day < last:
+            jalali = to_jalali(day)
+            label = f"{jalali.year}-{jalali.month:02d}-{jalali.day:02d}"
+            after = day + timedelta(days=1)
+            days.append(Period(label, _midnight(day), _midnight(after)))
+            day = after
+        return days
 
 
 def _midnight(day: date) -> datetime:

@@ -1,18 +1,21 @@
-"""The monthly roll-up: filled from ``referrals`` by SQL, kept current before each read.
+"""The roll-up by day and by month: filled from ``referrals`` by SQL, kept current before each read.
 
-Each (agency, Jalali month of receipt) has one ``figure_months`` row of counts and its
-``figure_buckets`` rows (working time to view and to resolve, see :mod:`hub.figures.histogram`).
-They are computed by ``INSERT … SELECT`` over that month's referrals, never row by row in Python.
+Each (agency, Tehran day of receipt) has one ``figure_days`` row of counts and its
+``figure_day_buckets`` rows (working time to view and to resolve, see
+:mod:`hub.figures.histogram`), computed by ``INSERT … SELECT`` over the referrals, never row by
+row in Python (:mod:`hub.figures.rows`). Each (agency, Jalali month) has the sums of its days in
+``figure_months`` and ``figure_buckets``: a month, quarter or year reads its months' rows, a range
+of days reads its days' rows where it cuts a month; both are exact and always agree.
 
 Keeping them current: every change to a referral moves its ``updated_at`` (indexed). Before the
 figures of a period are read, :func:`refresh` looks for referrals of the period's months changed
 since each month was last refreshed — less :attr:`Settings.figures_refresh_lag_seconds`, so a
 transaction that stamped ``updated_at`` before the last refresh but committed after it is still
-seen — and recomputes only those (agency, month) rows. A month never computed is computed whole.
-The beat sweep ``hub.refresh_figures`` does the same for this month and the last, so a read
-usually finds nothing to do. On PostgreSQL refreshes take turns under an advisory lock and commit
-on their own connection; changes made behind the hub's back (SQL by hand) need ``refresh(...,
-rebuild=True)``.
+seen — and recomputes the days and the month of only those (agency, month) pairs. A month never
+computed is computed whole. The beat sweep ``hub.refresh_figures`` does the same for this month
+and the last, so a read usually finds nothing to do. On PostgreSQL refreshes take turns under an
+advisory lock and commit on their own connection; changes made behind the hub's back (SQL by
+hand) need ``refresh(..., rebuild=True)``.
 """
 
 from __future__ import annotations
@@ -23,116 +26,54 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, literal, select, text
+from sqlalchemy import case, delete, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
-from sqlalchemy.sql.elements import ColumnElement
 
 from hub.db.models import Referral
-from hub.db.models_figures import FigureBucket, FigureMonth, FigureRefresh
+from hub.db.models_figures import (
+    FigureBucket,
+    FigureDay,
+    FigureDayBucket,
+    FigureMonth,
+    FigureRefresh,
+)
 from hub.db.types import utcnow
-from hub.figures.histogram import bucket_sql
+from hub.figures import rows
 from hub.figures.periods import Period, parse_period
 from hub.settings import get_settings
-from hub.states import ReferralState
 
 _LOCK = 7_301_405  # pg_advisory_xact_lock key of figure refreshes
-MEASURES = {"view": Referral.view_working_seconds, "resolve": Referral.resolve_working_seconds}
-
-
-def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def seen() -> ColumnElement[Any]:
-    return func.coalesce(Referral.viewed_at, Referral.acted_at, Referral.resolved_at)
-
-
-def acted() -> ColumnElement[Any]:
-    return func.coalesce(Referral.acted_at, Referral.resolved_at)
-
-
-def _met_and_done(done: Any, due: Any) -> tuple[ColumnElement[int], ColumnElement[int]]:
-    both = and_(done.is_not(None), due.is_not(None))
-    return _count(and_(both, done <= due)), _count(both)
-
-
-def _received_in(start: datetime, end: datetime, agencies: Sequence[str] | None) -> list[Any]:
-    where: list[Any] = [Referral.created_at >= start, Referral.created_at < end]
-    if agencies is not None:
-        where.append(Referral.agreement_id.in_(agencies))
-    return where
-
-
-def month_counts(
-    month: Period, start: datetime, end: datetime, agencies: Sequence[str] | None = None
-) -> Select[Any]:
-    """Rows shaped like ``figure_months`` for referrals received in ``[start, end)``."""
-    view_met, view_done = _met_and_done(seen(), Referral.view_due_at)
-    act_met, act_done = _met_and_done(acted(), Referral.act_due_at)
-    result_met, result_done = _met_and_done(Referral.resolved_at, Referral.result_due_at)
-    failed = Referral.state == str(ReferralState.DELIVERY_FAILED)
-    return (
-        select(
-            literal(month.label).label("month"),
-            Referral.agreement_id.label("agreement_id"),
-            func.count().label("received"),
-            _count(Referral.delivered_at.is_not(None)).label("delivered"),
-            _count(Referral.resolved_at.is_not(None)).label("resolved"),
-            _count(failed).label("delivery_failures"),
-            view_met.label("view_met"),
-            view_done.label("view_done"),
-            act_met.label("act_met"),
-            act_done.label("act_done"),
-            result_met.label("result_met"),
-            result_done.label("result_done"),
-        )
-        .where(*_received_in(start, end, agencies))
-        .group_by(Referral.agreement_id)
-    )
-
-
-def month_buckets(
-    month: Period, start: datetime, end: datetime, agencies: Sequence[str] | None = None
-) -> list[Select[Any]]:
-    """Rows shaped like ``figure_buckets``, one query per measure."""
-    selects = []
-    for measure, column in MEASURES.items():
-        bucket = bucket_sql(column)
-        selects.append(
-            select(
-                literal(month.label).label("month"),
-                literal(measure).label("measure"),
-                Referral.agreement_id.label("agreement_id"),
-                bucket.label("bucket"),
-                func.count().label("referrals"),
-            )
-            .where(*_received_in(start, end, agencies), column.is_not(None))
-            .group_by(Referral.agreement_id, bucket)
-        )
-    return selects
 
 
 def _recompute(session: Session, month: Period, agencies: Sequence[str] | None) -> None:
+    """Redo ``month``'s day rows from referrals, then its month rows from those days."""
+    first, last = rows.day_span(month)
+    for table in (FigureDay, FigureDayBucket):
+        gone = delete(table).where(table.day.between(first, last))
+        session.execute(_of(gone, table, agencies))
     for table in (FigureMonth, FigureBucket):
-        gone = delete(table).where(table.month == month.label)
-        if agencies is not None:
-            gone = gone.where(table.agreement_id.in_(agencies))
-        session.execute(gone)
-    counts = month_counts(month, month.start, month.end, agencies)
-    session.execute(FigureMonth.__table__.insert().from_select(_names(counts), counts))
-    for buckets in month_buckets(month, month.start, month.end, agencies):
-        session.execute(FigureBucket.__table__.insert().from_select(_names(buckets), buckets))
+        session.execute(_of(delete(table).where(table.month == month.label), table, agencies))
+    _insert(session, FigureDay, rows.day_counts(month, agencies))
+    for buckets in rows.day_buckets(month, agencies):
+        _insert(session, FigureDayBucket, buckets)
+    _insert(session, FigureMonth, rows.counts_of_days(month, agencies))
+    _insert(session, FigureBucket, rows.buckets_of_days(month, agencies))
 
 
-def _names(query: Select[Any]) -> list[str]:
-    return [column.name for column in query.selected_columns]  # type: ignore[attr-defined]
+def _of(statement: Any, table: Any, agencies: Sequence[str] | None) -> Any:
+    return statement if agencies is None else statement.where(table.agreement_id.in_(agencies))
+
+
+def _insert(session: Session, table: Any, query: Select[Any]) -> None:
+    names = [column.name for column in query.selected_columns]  # type: ignore[attr-defined]
+    session.execute(table.__table__.insert().from_select(names, query))
 
 
 def _dirty(session: Session, months: Sequence[Period], since: datetime) -> dict[str, set[str]]:
     """The agencies of each month with a referral changed at or after ``since``."""
     label = case(*((Referral.created_at < m.end, m.label) for m in months), else_=None)
-    rows = session.execute(
+    found_rows = session.execute(
         select(Referral.agreement_id, label)
         .where(
             Referral.updated_at >= since,
@@ -142,29 +83,31 @@ def _dirty(session: Session, months: Sequence[Period], since: datetime) -> dict[
         .group_by(Referral.agreement_id, label)
     )
     found: dict[str, set[str]] = defaultdict(set)
-    for agreement_id, month in rows:
+    for agreement_id, month in found_rows:
         found[month].add(agreement_id)
     return found
 
 
 def whole_months(period: Period) -> list[Period]:
     """The Jalali months of ``period`` that it covers from their first day to their last."""
-    months = []
-    for cut in period.months():
-        month = parse_period(cut.label)
-        if (cut.start, cut.end) == (month.start, month.end):
-            months.append(month)
-    return months
+    return [
+        month
+        for month in touched_months(period)
+        if month.start >= period.start and month.end <= period.end
+    ]
+
+
+def touched_months(period: Period) -> list[Period]:
+    """Every Jalali month ``period`` touches, whole (a range of days may cut the first and last)."""
+    return [parse_period(cut.label) for cut in period.months()]
 
 
 def refresh(session: Session, period: Period, *, rebuild: bool = False) -> int:
-    """Bring the roll-up of ``period``'s whole months up to date; the (agency, month) rows redone.
+    """Bring the roll-up of every month ``period`` touches up to date; the (agency, month) redone.
 
-    A partial month (the ends of a range of days) is never stored: reads compute it live.
+    A month is redone whole, its days and its own row, even when ``period`` only cuts it.
     """
-    months = whole_months(period)
-    if not months:
-        return 0
+    months = touched_months(period)
     with _refresh_session(session) as writer:
         started = utcnow()
         marks = dict(

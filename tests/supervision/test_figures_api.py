@@ -95,6 +95,23 @@ def test_a_range_across_months_joins_a_stored_month_and_live_ends(stats: httpx.C
     _hours(_agency(body, EAST), resolve_median_hours=10)
 
 
+def test_a_range_of_one_day_counts_that_day_only(stats: httpx.Client) -> None:
+    body = stats.get("/v1/stats/agencies", params={"period": "1399-07-10..1399-07-10"}).json()
+    west = _agency(body, WEST)
+    assert (west["received"], west["resolved"], west["resolved_on_time_pct"]) == (2, 2, 100.0)
+    _hours(west, view_median_hours=1, resolve_median_hours=4, resolve_p90_hours=6)
+    assert body["province"]["received"] == 2
+
+
+def test_a_trend_over_a_range_cuts_its_first_and_last_month(stats: httpx.Client) -> None:
+    body = stats.get("/v1/stats/trend", params={"period": "1399-06-25..1399-08-05"}).json()
+    assert [(m["period"], m["received"]) for m in body["months"]] == [
+        ("1399-06", 0),
+        ("1399-07", 7),
+        ("1399-08", 1),
+    ]
+
+
 def test_the_trend_gives_every_month_of_the_year_in_order(stats: httpx.Client) -> None:
     months = stats.get("/v1/stats/trend", params={"period": "1399"}).json()["months"]
     assert [m["period"] for m in months] == [f"1399-{n:02d}" for n in range(1, 13)]

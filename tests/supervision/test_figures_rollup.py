@@ -1,0 +1,324 @@
+"""The roll-up's figures equal the figures computed straight from the referrals, for any period.
+
+Random referrals (fixed seed) of three agencies the registry does not know, received from Bahman
+1397 to Ordibehesht 1398 — across a year's end and Iran's summer-time change of 1398-01-02, with
+some received exactly at, and a second before, a Tehran midnight. No other test writes there.
+Each period is asked through :func:`hub.figures.figures` and :func:`hub.figures.trend` (which read
+the roll-up by day and by month) and worked out here row by row from the tables; every figure must
+be equal, percentiles included (the same histogram buckets, see ``hub/figures/histogram.py``).
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import asdict
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+import jdatetime
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub.db.models import Referral, Request
+from hub.db.models_deadlines import Feedback, Violation
+from hub.db.models_figures import FigureDay
+from hub.db.session import session_scope
+from hub.figures import Figures, Period, figures, parse_period, trend
+from hub.figures.histogram import bucket_of, bucket_value
+from hub.jalali import TEHRAN
+from hub.states import POLLED, ReferralState
+
+AGENCIES = ("figures-r1", "figures-r2", "figures-r3")
+NOW = datetime(2019, 6, 20, 12, tzinfo=UTC)  # 1398-03-30: every deadline below is decided or not
+FIRST_DAY = jdatetime.date(1397, 11, 1).togregorian()
+DAYS = (jdatetime.date(1398, 3, 1).togregorian() - FIRST_DAY).days  # Bahman 1397 to Ordibehesht
+OPEN = {str(s) for s in (*POLLED, ReferralState.PENDING, ReferralState.DELIVERING)}
+PERIODS = [
+    "1398-01-05..1398-02-20",  # cuts two months
+    "1397-12-15..1398-01-10",  # cuts two months across the year's end
+    "1398-01-10..1398-01-20",  # inside one month
+    "1398-01-02..1398-01-02",  # one day: 23 hours, summer time began that night
+    "1397-12-29..1397-12-29",  # one day: the last of the year
+    "1397-11-20..1398-11-19",  # a year, cutting a month at each end
+    "2019-03-21..2019-04-04",  # Gregorian days
+    "1398-01",  # whole months, for comparison
+    "1397",
+]
+
+
+def _tehran_midnight(day_offset: int) -> datetime:
+    day = FIRST_DAY + timedelta(days=day_offset)
+    return datetime.combine(day, time(0), tzinfo=TEHRAN).astimezone(UTC)
+
+
+def _request(session: Session, at: datetime) -> Request:
+    request = Request(
+        tracking_code="R" + str(secrets.randbelow(10**14)).zfill(14),
+        status="referred",
+        channel="phone_111",
+        type="complaint",
+        category="water.outage",
+        county="گرگان",
+        citizen_national_id="0012345679",
+        citizen_mobile="09121234567",
+        text_fingerprint="",
+        document={},
+        original={},
+        received_at=at,
+        created_at=at,
+    )
+    session.add(request)
+    session.flush()
+    return request
+
+
+def _referral(session: Session, rng: random.Random, created: datetime) -> Referral:
+    """A referral received at ``created``; what happened to it drawn at random."""
+    request = _request(session, created)
+    hours = lambda low, high: timedelta(hours=rng.uniform(low, high))  # noqa: E731
+    failed = rng.random() < 0.05
+    viewed = None if failed or rng.random() < 0.15 else created + hours(0, 40)
+    acted = None if viewed is None or rng.random() < 0.2 else viewed + hours(0, 60)
+    resolved = None if acted is None or rng.random() < 0.25 else acted + hours(0, 300)
+    state = "delivery_failed" if failed else "resolved" if resolved else "in_progress"
+    token = secrets.token_hex(6)
+    deadlines = rng.random() > 0.05
+    row = Referral(
+        request_id=request.id,
+        agreement_id=rng.choice(AGENCIES),
+        agreement_version="v1",
+        reference=f"R-{token}",
+        idempotency_key=f"figures-rollup-{token}",
+        state=state,
+        created_at=created,
+        delivered_at=None if failed else created,
+        view_due_at=created + timedelta(days=1) if deadlines else None,
+        act_due_at=created + timedelta(days=3) if deadlines else None,
+        result_due_at=created + timedelta(days=10) if deadlines else None,
+        viewed_at=viewed,
+        acted_at=acted,
+        resolved_at=resolved,
+    )
+    if viewed is not None:
+        row.view_working_seconds = rng.choice([0, 20, rng.randrange(60, 200_000)])
+    if resolved is not None:
+        row.resolve_working_seconds = rng.randrange(30, 2_000_000)
+    session.add(row)
+    session.flush()
+    if resolved is not None and rng.random() < 0.4:
+        session.add(
+            Feedback(
+                request_id=request.id,
+                referral_id=row.id,
+                agreement_id=row.agreement_id,
+                rating=rng.choice([None, 1, 2, 3, 4, 5]),
+                reopened=rng.random() < 0.2,
+                result_at=resolved,
+                created_at=resolved + hours(1, 100),
+            )
+        )
+    if deadlines and (resolved is None or resolved > row.result_due_at):
+        session.add(
+            Violation(
+                agreement_id=row.agreement_id,
+                referral_id=row.id,
+                deadline="result",
+                due_at=row.result_due_at,
+                recorded_at=row.result_due_at + hours(0, 2),
+            )
+        )
+    return row
+
+
+def _add_referrals(session: Session, rng: random.Random, count: int) -> None:
+    for _ in range(count):
+        midnight = _tehran_midnight(rng.randrange(DAYS))
+        created = rng.choice(
+            [
+                midnight,  # the first instant of a day
+                midnight - timedelta(seconds=1),  # the last second of the day before
+                midnight + timedelta(seconds=rng.randrange(86_400)),
+            ]
+        )
+        if created >= _tehran_midnight(0):
+            _referral(session, rng, created)
+    session.flush()
+
+
+@pytest.fixture(scope="module")
+def rng(database: str) -> random.Random:
+    rng = random.Random(1398)
+    with session_scope() as session:
+        _add_referrals(session, rng, 900)
+    return rng
+
+
+# --- the figures, worked out row by row --------------------------------------------------------
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def _percentile_hours(seconds: list[int], fraction: float) -> float | None:
+    """Nearest rank over the histogram buckets, as the roll-up reads it."""
+    if not seconds:
+        return None
+    buckets = sorted(bucket_of(s) for s in seconds)
+    rank = next(i for i in range(len(buckets)) if i + 1 >= fraction * len(buckets))
+    return round(bucket_value(buckets[rank]) / 3600.0, 2)  # type: ignore[operator]
+
+
+def _deadline(done: Any, due: Any, unresolved: bool) -> tuple[int, int]:
+    """(met, decided) of one referral's deadline: done by its time, or unmet past it."""
+    if due is None:
+        return 0, 0
+    if done is not None:
+        return int(done <= due), 1
+    return 0, int(unresolved and due < NOW)
+
+
+def _worked(session: Session, period: Period, agency: str | None) -> Figures:
+    def where(column: Any, table: Any) -> list[Any]:
+        found = [column >= period.start, column < period.end]
+        return found + ([table.agreement_id == agency] if agency else [])
+
+    refs = session.scalars(select(Referral).where(*where(Referral.created_at, Referral))).all()
+    met = {name: [0, 0] for name in ("view", "act", "result")}
+    for r in refs:
+        seen = r.viewed_at or r.acted_at or r.resolved_at
+        for name, done, due in (
+            ("view", seen, r.view_due_at),
+            ("act", r.acted_at or r.resolved_at, r.act_due_at),
+            ("result", r.resolved_at, r.result_due_at),
+        ):
+            on_time, decided = _deadline(done, due, r.resolved_at is None)
+            met[name][0] += on_time
+            met[name][1] += decided
+    view = [r.view_working_seconds for r in refs if r.view_working_seconds is not None]
+    resolve = [r.resolve_working_seconds for r in refs if r.resolve_working_seconds is not None]
+    resolved = sum(r.resolved_at is not None for r in refs)
+    violations = session.scalar(
+        select(func.count()).select_from(Violation).where(*where(Violation.recorded_at, Violation))
+    )
+    feedback = session.scalars(select(Feedback).where(*where(Feedback.created_at, Feedback))).all()
+    ratings = [f.rating for f in feedback if f.rating is not None]
+    return Figures(
+        period=period.label,
+        agreement_id=agency,
+        received=len(refs),
+        delivered=sum(r.delivered_at is not None for r in refs),
+        resolved=resolved,
+        viewed_on_time_pct=_pct(*met["view"]),
+        acted_on_time_pct=_pct(*met["act"]),
+        resolved_on_time_pct=_pct(*met["result"]),
+        view_median_hours=_percentile_hours(view, 0.5),
+        view_p90_hours=_percentile_hours(view, 0.9),
+        resolve_median_hours=_percentile_hours(resolve, 0.5),
+        resolve_p90_hours=_percentile_hours(resolve, 0.9),
+        overdue_now=_overdue(session, agency),
+        violations=violations or 0,
+        delivery_failures=sum(r.state == "delivery_failed" for r in refs),
+        satisfaction_avg=round(sum(ratings) / len(ratings), 2) if ratings else None,
+        ratings=len(ratings),
+        reopen_rate_pct=_pct(sum(f.reopened for f in feedback), resolved),
+    )
+
+
+def _overdue(session: Session, agency: str | None) -> int:
+    refs = session.scalars(
+        select(Referral).where(
+            Referral.resolved_at.is_(None),
+            Referral.state.in_(OPEN),
+            *([Referral.agreement_id == agency] if agency else []),
+        )
+    ).all()
+    return sum(
+        (r.viewed_at is None and r.acted_at is None and _before_now(r.view_due_at))
+        or (r.acted_at is None and _before_now(r.act_due_at))
+        or _before_now(r.result_due_at)
+        for r in refs
+    )
+
+
+def _before_now(due: datetime | None) -> bool:
+    return due is not None and due < NOW
+
+
+def _assert_board_is_worked_out(period_text: str) -> None:
+    period = parse_period(period_text)
+    with session_scope() as session:
+        board = figures(session, period, agreement_ids=list(AGENCIES), now=NOW)
+    with session_scope() as session:
+        for agency in AGENCIES:
+            row = next(a for a in board.agencies if a.agreement_id == agency)
+            assert asdict(row) == asdict(_worked(session, period, agency)), (period_text, agency)
+        province = asdict(_worked(session, period, None))
+    assert asdict(board.province) == province, period_text
+
+
+def _assert_trend_is_worked_out(period_text: str, agency: str | None) -> None:
+    period = parse_period(period_text)
+    with session_scope() as session:
+        months = trend(session, period, agency, now=NOW)
+    with session_scope() as session:
+        for month, cut in zip(months, period.months(), strict=True):
+            worked = asdict(_worked(session, cut, agency)) | {"overdue_now": 0}
+            assert asdict(month) == worked, (period_text, cut.label)
+
+
+# --- the tests ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_figures_of_a_period_equal_the_figures_worked_from_referrals(
+    rng: random.Random, period: str
+) -> None:
+    _assert_board_is_worked_out(period)
+
+
+@pytest.mark.parametrize("agency", [None, AGENCIES[0]])
+def test_a_trend_over_days_that_cut_months_equals_each_cut_worked_from_referrals(
+    rng: random.Random, agency: str | None
+) -> None:
+    _assert_trend_is_worked_out("1397-12-15..1398-02-05", agency)
+
+
+def test_a_range_of_days_is_read_from_the_roll_up_of_days(rng: random.Random) -> None:
+    period = parse_period("1398-01-02..1398-01-02")
+    with session_scope() as session:
+        figures(session, period, now=NOW)
+        stored = session.scalar(
+            select(func.sum(FigureDay.received)).where(FigureDay.day == "1398-01-02")
+        )
+    with session_scope() as session:
+        assert stored == _worked(session, period, None).received > 0
+
+
+def test_figures_follow_referrals_changed_and_added_after_the_roll_up_was_built(
+    rng: random.Random,
+) -> None:
+    for period in PERIODS:
+        with session_scope() as session:
+            figures(session, parse_period(period), now=NOW)  # the roll-up is built and current
+    with session_scope() as session:
+        _add_referrals(session, rng, 150)
+        open_ = session.scalars(
+            select(Referral).where(
+                Referral.agreement_id.in_(AGENCIES),
+                Referral.resolved_at.is_(None),
+                Referral.state != "delivery_failed",
+            )
+        ).all()
+        for referral in rng.sample(list(open_), 40):
+            referral.viewed_at = referral.viewed_at or referral.created_at + timedelta(hours=2)
+            referral.acted_at = referral.acted_at or referral.viewed_at
+            referral.resolved_at = referral.acted_at + timedelta(hours=5)
+            referral.view_working_seconds = referral.view_working_seconds or 7200
+            referral.resolve_working_seconds = 18_000
+            referral.state = "resolved"
+    for period in PERIODS:
+        _assert_board_is_worked_out(period)
+    _assert_trend_is_worked_out("1397-12-15..1398-02-05", None)
