@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hub.db.models import Event
+from hub.db.models import Event, Referral, Request
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,15 @@ def record(
     from_state: str | None = None,
     to_state: str | None = None,
     actor: str = "hub",
+    request: Request | None = None,
+    referral: Referral | None = None,
     **data: Any,
 ) -> Event:
-    """Append one event to the session's transaction (it commits with the change it records)."""
+    """Append one event to the session's transaction (it commits with the change it records).
+
+    ``request`` / ``referral`` instead of their ids: for rows not flushed yet (no id), so that
+    the event is written in the same flush, right after them.
+    """
     event = Event(
         kind=str(kind),
         request_id=request_id,
@@ -50,6 +56,10 @@ def record(
         actor=actor,
         data=data,
     )
+    if request is not None:
+        event.request = request
+    if referral is not None:
+        event.referral = referral
     session.add(event)
     if kind is EventKind.ALERT:
         log.error("ALERT %s referral=%s request=%s", data, referral_id, request_id)

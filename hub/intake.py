@@ -32,10 +32,18 @@ from hub.tracking import new_tracking_code
 
 
 @dataclass(frozen=True)
+class EarlierRequest:
+    """The earlier request a new one duplicates."""
+
+    id: int
+    tracking_code: str
+
+
+@dataclass(frozen=True)
 class IntakeResult:
     request: Request
     referrals: list[Referral]
-    duplicate_of: Request | None = None
+    duplicate_of: EarlierRequest | None = None
 
 
 def submit_request(
@@ -69,11 +77,12 @@ def submit_request(
         request.status = str(RequestStatus.DUPLICATE)
         request.duplicate_of_id = original.id
     session.add(request)
-    session.flush()
+    # Nothing is flushed until every row of the request is added: one flush writes the request,
+    # its referrals and all their events (one statement per table).
     record(
         session,
         EventKind.REQUEST_RECEIVED,
-        request_id=request.id,
+        request=request,
         actor=actor,
         channel=request.channel,
         category=request.category,
@@ -83,13 +92,15 @@ def submit_request(
         record(
             session,
             EventKind.REQUEST_DUPLICATE,
-            request_id=request.id,
+            request=request,
             actor=actor,
             duplicate_of=original.tracking_code,
         )
+        session.flush()
         return IntakeResult(request, [], original)
     lease = timedelta(seconds=settings.dispatch_lease_seconds)
     referrals = route_request(session, request, registry, actor=actor, dispatch_lease=lease)
+    session.flush()
     notify_citizen_of_intake(session, request, [registry.get(r.agreement_id) for r in referrals])
     return IntakeResult(request, referrals)
 
@@ -139,7 +150,7 @@ def route_request(
         record(
             session,
             EventKind.REQUEST_TRIAGE,
-            request_id=request.id,
+            request=request,
             actor=actor,
             reason=request.triage_reason,
             category=request.category,
@@ -171,10 +182,12 @@ def _received_at(doc: Mapping[str, Any], default: datetime) -> datetime:
     return parsed if parsed.tzinfo else default
 
 
-def _earlier_duplicate(session: Session, request: Request, settings: Settings) -> Request | None:
+def _earlier_duplicate(
+    session: Session, request: Request, settings: Settings
+) -> EarlierRequest | None:
     since = request.created_at - timedelta(hours=settings.duplicate_window_hours)
-    candidates = session.scalars(
-        select(Request)
+    candidates = session.execute(  # only what the comparison needs: not the documents
+        select(Request.id, Request.tracking_code, Request.text_fingerprint)
         .where(
             Request.citizen_national_id == request.citizen_national_id,
             Request.category == request.category,
@@ -188,5 +201,5 @@ def _earlier_duplicate(session: Session, request: Request, settings: Settings) -
         if are_near_duplicates(
             candidate.text_fingerprint, request.text_fingerprint, settings.duplicate_similarity
         ):
-            return candidate
+            return EarlierRequest(candidate.id, candidate.tracking_code)
     return None

@@ -30,12 +30,15 @@ def create_referral(
 ) -> Referral:
     """The request's ``number``-th referral, pending; it commits with the caller's transaction.
 
+    It is not flushed: ``referral.id`` is known after the caller's next flush (the request may
+    not have an id yet either).
+
     Its delivery task is sent right after the commit; ``dispatch_lease`` is how long the dispatch
     sweep waits before sending it again, in case that send never happened (a crash, no broker).
     """
     reference = f"{request.tracking_code}-{number}"
     referral = Referral(
-        request_id=request.id,
+        request=request,
         agreement_id=agreement.id,
         agreement_version=agreement.version,
         reference=reference,
@@ -46,12 +49,11 @@ def create_referral(
     )
     start_deadlines(referral, agreement, request.type, start=utcnow())
     session.add(referral)
-    session.flush()
-    record(
+    record(  # no flush here: the referral, its request and their events are written together
         session,
         EventKind.REFERRAL_CREATED,
-        request_id=request.id,
-        referral_id=referral.id,
+        request=request,
+        referral=referral,
         to_state=ReferralState.PENDING,
         actor=actor,
         agreement=agreement.id,

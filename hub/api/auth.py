@@ -74,7 +74,10 @@ class Access:
     def declared_roles(self) -> list[str]:
         return sorted(r.value for r in self.roles) + ([CITIZEN] if self.citizen else [])
 
-    def __call__(self, caller: CallerDep) -> Principal | None:
+    async def __call__(self, caller: CallerDep) -> Principal | None:  # pure: no thread hop
+        return self.check(caller)
+
+    def check(self, caller: Principal | None) -> Principal | None:
         if caller is None:
             if self.citizen:
                 return None
@@ -97,8 +100,8 @@ class AgencyScope(Access):
     def __init__(self, *readers: Role) -> None:
         super().__init__(Role.AGENCY, *readers)
 
-    def __call__(self, agreement: str, caller: CallerDep) -> Principal | None:  # type: ignore[override]
-        principal = super().__call__(caller)
+    async def __call__(self, agreement: str, caller: CallerDep) -> Principal | None:  # type: ignore[override]
+        principal = self.check(caller)
         assert principal is not None
         if principal.role is Role.AGENCY and principal.agreement_id != agreement:
             raise forbidden("this token acts for another agreement")

@@ -5,11 +5,13 @@ its own. For a thousand rows of a dozen columns that is a statement of 12 000 pl
 psycopg rewrites in Python on every call (too long for its cache) — most of what the deadline
 sweep cost. On PostgreSQL :func:`insert_rows` sends one array per column instead,
 ``INSERT … SELECT unnest(CAST(:a AS t[])), unnest(…) …``: a dozen parameters whatever the number
-of rows. On SQLite it is the dialect's own batched insert.
+of rows. On SQLite, and for a handful of rows on PostgreSQL (a citizen's one or two messages,
+where building the arrays costs more than it saves), it is the dialect's own batched insert.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,20 +41,34 @@ def insert_rows(
     names = list(rows[0])
     if any(row.keys() != rows[0].keys() for row in rows):
         raise ValueError(f"rows for {table.name} must all name the same columns")
-    if session.get_bind().dialect.name == "postgresql":
-        arrays = [func.unnest(_column_array(table, name, rows)) for name in names]
-        statement = pg_insert(table).from_select(names, select(*arrays), include_defaults=False)
-        parameters: Any = None
-    else:
-        statement = sqlite_insert(table)
-        parameters = list(rows)
+    dialect = session.get_bind().dialect.name
+    if dialect != "postgresql" or len(rows) <= FEW_ROWS:
+        statement: Any = _batched_insert(dialect, table, ignore_duplicates, tuple(returning))
+        result = session.execute(statement, list(rows))
+        return list(result.all()) if returning else []
+    arrays = [func.unnest(_column_array(table, name, rows)) for name in names]
+    statement = pg_insert(table).from_select(names, select(*arrays), include_defaults=False)
     if ignore_duplicates:
         statement = statement.on_conflict_do_nothing()
     if not returning:
-        session.execute(statement, parameters)
+        session.execute(statement)
         return []
     statement = statement.returning(*(table.c[name] for name in returning))
-    return list(session.execute(statement, parameters).all())
+    return list(session.execute(statement).all())
+
+
+FEW_ROWS = 16  # up to this many rows on PostgreSQL: one plain multi-row insert
+
+
+@functools.cache
+def _batched_insert(dialect: str, table: Any, ignore_duplicates: bool, returning: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """The dialect's ``INSERT`` for a list of parameter dicts; built once per shape."""
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    if ignore_duplicates:
+        statement = statement.on_conflict_do_nothing()
+    if returning:
+        statement = statement.returning(*(table.c[name] for name in returning))
+    return statement
 
 
 def _column_array(table: Any, name: str, rows: Sequence[dict[str, Any]]) -> Any:

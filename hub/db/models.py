@@ -171,3 +171,8 @@ class Event(Base):
     # The audit chain (hub/audit.py): filled when the event is sealed, in seq order.
     seq: Mapped[int | None] = mapped_column(BigId, unique=True)  # uq_events_seq
     chain_hash: Mapped[str | None] = mapped_column(String(64))
+
+    # Set instead of the ids when the request or referral is not flushed yet: one flush then
+    # writes the request, its referrals and their events (hub.intake), in that order.
+    request: Mapped[Request | None] = relationship(lazy="raise_on_sql")
+    referral: Mapped[Referral | None] = relationship(lazy="raise_on_sql")
