@@ -11,18 +11,32 @@ import logging
 import os
 import socket
 from datetime import timedelta
+from typing import Any
+
+from celery import signals
 
 from hub.agreements.registry import get_registry
 from hub.celery_app import app
 from hub.db.session import session_scope
 from hub.delivery import deliver
-from hub.dispatch import claim_due_deliveries
+from hub.dispatch import claim_due_deliveries, waiting_deliveries
 from hub.errors import ConnectorError
 from hub.polling import claim_due_polls, poll_referrals
 from hub.settings import get_settings
 
 log = logging.getLogger(__name__)
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+@signals.worker_init.connect
+def _load_agreements(**_: Any) -> None:
+    """Load the connector plugins and agreements when the worker starts, not on its first task.
+
+    Nothing here opens a connection (prefork children must not share one): connectors and the
+    database engine are still made where they are first used.
+    """
+    registry = get_registry()
+    log.info("worker starts with %d agreements", len(registry.all()))
 
 
 @app.task(name="hub.deliver_referral", acks_late=True, reject_on_worker_lost=True)
@@ -44,8 +58,9 @@ def poll_referrals_task(agreement_id: str, referral_ids: list[int]) -> int:
 def dispatch_due() -> int:
     settings = get_settings()
     lease = timedelta(seconds=settings.dispatch_lease_seconds)
+    waiting = waiting_deliveries()  # a backlog is not sent again on top of itself
     with session_scope() as session:
-        ids = claim_due_deliveries(session, lease, settings.sweep_batch_size)
+        ids = claim_due_deliveries(session, lease, settings.sweep_batch_size, waiting=waiting)
     for referral_id in ids:
         deliver_referral.delay(referral_id)
     return len(ids)
