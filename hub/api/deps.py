@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Query
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from hub.agreements.registry import AgreementRegistry, get_registry
-from hub.db.session import session_scope
+from hub.db.session import new_session
 from hub.settings import Settings, get_settings
 
 
-def _session() -> Iterator[Session]:
-    with session_scope() as session:
+async def _session() -> AsyncIterator[Session]:
+    """The request's session, committed on success and rolled back on error, like session_scope.
+
+    Making a session does no I/O, so it is made here in the event loop; only finishing one that
+    still holds a transaction goes to a thread (a route that committed its work, like intake,
+    leaves nothing to finish: no thread hop at either end).
+    """
+    session = new_session()
+    try:
         yield session
+        if session.in_transaction():
+            await run_in_threadpool(session.commit)
+    except BaseException:
+        if session.in_transaction():
+            await run_in_threadpool(session.rollback)
+        raise
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()  # no transaction: nothing to send to the database
 
 
 # Cheap dependencies are ``async``: FastAPI runs a plain ``def`` dependency in the thread pool, and

@@ -50,6 +50,11 @@ def _session_factory(url: str | None) -> sessionmaker[Session]:
     return sessionmaker(get_engine(url), expire_on_commit=False)
 
 
+def new_session(url: str | None = None) -> Session:
+    """A session, not yet connected (it connects on first use); the caller commits and closes."""
+    return _session_factory(url)()
+
+
 @contextmanager
 def session_scope(url: str | None = None) -> Iterator[Session]:
     """A session whose work is committed on success and rolled back on error."""
