@@ -105,7 +105,8 @@ class Feedback(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     reopened: Mapped[bool] = mapped_column(default=False)
     result_at: Mapped[datetime]  # the result being judged (referral.resolved_at then)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed: the figures read feedback given in a period (migration 0004_feedback_by_date).
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     __table_args__ = (
         UniqueConstraint("referral_id", "result_at"),

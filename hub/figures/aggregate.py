@@ -19,13 +19,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Float, and_, case, cast, func, or_, select, union_all
+from sqlalchemy import BigInteger, Float, and_, case, cast, func, null, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from hub.db.models import Referral
-from hub.db.models_figures import FigureBucket, FigureMonth
 from hub.figures import rollup, rows
 from hub.figures.histogram import bucket_value
 from hub.figures.periods import Period
@@ -62,31 +61,6 @@ def _grouped(query: Select[Any], keys: list[Any]) -> Select[Any]:
     return query.group_by(*keys) if keys else query
 
 
-def _sources(period: Period, only: str | None) -> tuple[Any, Any]:
-    """``figure_months``- and ``figure_buckets``-shaped rows of the period, all from the roll-up.
-
-    A month the period covers is read from its month rows; a month it cuts (a range of days)
-    from the rows of the days it covers, summed and labelled with the month.
-    """
-    whole = [m.label for m in rollup.whole_months(period)]
-    agencies = [only] if only else None
-    counts: list[Select[Any]] = [
-        select(*(FigureMonth.__table__.c[n] for n in ("month", "agreement_id", *_COUNTS))).where(
-            FigureMonth.month.in_(whole), *([FigureMonth.agreement_id == only] if only else [])
-        )
-    ]
-    buckets: list[Select[Any]] = [
-        select(FigureBucket.__table__).where(
-            FigureBucket.month.in_(whole), *([FigureBucket.agreement_id == only] if only else [])
-        )
-    ]
-    for cut in period.months():
-        if cut.label not in whole:
-            counts.append(rows.counts_of_days(cut, agencies))
-            buckets.append(rows.buckets_of_days(cut, agencies))
-    return union_all(*counts).subquery(), union_all(*buckets).subquery()
-
-
 def referral_counts(
     session: Session,
     period: Period,
@@ -95,32 +69,32 @@ def referral_counts(
     by_month: bool,
     with_total: bool = False,
     only: str | None = None,
+    missed: dict[Key, dict[str, int]] | None = None,
 ) -> dict[Key, dict[str, Any]]:
     """Received, delivered, on-time counts, failures and percentiles per key, for the period.
 
-    ``with_total`` adds the row of all keys together under the key ``(None,)``.
+    ``with_total`` adds the row of all keys together under the key ``(None,)``: its counts are
+    the sums of the keys' rows, its percentiles those of the pooled histograms. ``missed``: the
+    keys' deadlines unmet past due, when the caller has counted them already.
     """
     rollup.refresh(session, period)
-    counts, buckets = _sources(period, only)
-    found = _counts(session, counts, buckets, period, now, by_agency, by_month, only)
-    if with_total:
-        total = _counts(session, counts, buckets, period, now, False, False, only)
-        found[(None,)] = total.get((), {})
-    return found
-
-
-def _counts(session, counts, buckets, period, now, by_agency, by_month, only):  # type: ignore[no-untyped-def]
+    counts, buckets = rows.of_period(period, only)
     keys = _keys(counts, by_agency, by_month)
     query = select(*keys, *(_sum(counts.c[n]).label(n) for n in _COUNTS))
-    found = {
-        tuple(r[: len(keys)]): dict(r._mapping) for r in session.execute(_grouped(query, keys))
-    }
-    missed = _missed(session, period, now, by_agency, by_month, only)
+    query = _grouped(query, keys).having(_sum(counts.c.received) > 0)
+    found = {tuple(r[: len(keys)]): dict(r._mapping) for r in session.execute(query)}
+    if missed is None:
+        missed = _missed(session, period, now, by_agency, by_month, only)
     for key, values in found.items():
         late = missed.get(key, {})
         for deadline in _DEADLINES:
             values[f"{deadline}_decided"] = values[f"{deadline}_done"] + late.get(deadline, 0)
-    for key, seconds in _percentiles(session, buckets, by_agency, by_month).items():
+    if with_total:
+        found[(None,)] = {
+            name: sum(values[name] for values in found.values())
+            for name in (*_COUNTS, *(f"{d}_decided" for d in _DEADLINES))
+        }
+    for key, seconds in _percentiles(session, buckets, by_agency, by_month, with_total).items():
         if key in found:
             found[key].update(seconds)
     return found
@@ -132,17 +106,21 @@ def _unresolved_unseen() -> ColumnElement[bool]:
     return and_(Referral.viewed_at.is_(None), Referral.acted_at.is_(None))
 
 
+def _late(now: datetime) -> dict[str, ColumnElement[bool]]:
+    """Each deadline of an unresolved referral, unmet past its time."""
+    return {
+        "view": and_(_unresolved_unseen(), Referral.view_due_at < now),
+        "act": and_(Referral.acted_at.is_(None), Referral.act_due_at < now),
+        "result": Referral.result_due_at < now,
+    }
+
+
 def _missed(session, period, now, by_agency, by_month, only) -> dict[Key, dict[str, int]]:  # type: ignore[no-untyped-def]
     """Deadlines still unmet past their time, counted live over unresolved referrals."""
     keys: list[Any] = [Referral.agreement_id] if by_agency else []
     if by_month:
         keys.append(month_bucket(Referral.created_at, period.months()))
-    late = {
-        "view": and_(_unresolved_unseen(), Referral.view_due_at < now),
-        "act": and_(Referral.acted_at.is_(None), Referral.act_due_at < now),
-        "result": Referral.result_due_at < now,
-    }
-    query = select(*keys, *(_count(c).label(n) for n, c in late.items())).where(
+    query = select(*keys, *(_count(c).label(n) for n, c in _late(now).items())).where(
         Referral.resolved_at.is_(None),
         Referral.created_at >= period.start,
         Referral.created_at < period.end,
@@ -152,22 +130,72 @@ def _missed(session, period, now, by_agency, by_month, only) -> dict[Key, dict[s
     return {tuple(r[: len(keys)]): dict(r._mapping) for r in rows}
 
 
-def _percentiles(session, buckets, by_agency, by_month) -> dict[Key, dict[str, float | None]]:  # type: ignore[no-untyped-def]
-    """Nearest-rank median and p90 of each measure, from the summed histograms."""
+def missed_and_overdue(
+    session: Session, period: Period, now: datetime
+) -> tuple[dict[Key, dict[str, int]], dict[Key, int]]:
+    """Per agency, :func:`_missed` of the period and :func:`overdue_now`, in one pass.
+
+    Both read every unresolved referral of the period, and overdue ones of any period: one scan
+    of the partial index ``ix_referrals_unresolved`` answers both.
+    """
+    late = _late(now)
+    received = and_(Referral.created_at >= period.start, Referral.created_at < period.end)
+    overdue = and_(Referral.state.in_(_OPEN), or_(*late.values()))
+    query = (
+        select(
+            Referral.agreement_id,
+            *(_count(and_(received, c)).label(n) for n, c in late.items()),
+            _count(overdue).label("overdue"),
+        )
+        .where(Referral.resolved_at.is_(None))
+        .group_by(Referral.agreement_id)
+    )
+    missed: dict[Key, dict[str, int]] = {}
+    overdue_by_agency: dict[Key, int] = {}
+    for row in session.execute(query):
+        key, values = (row.agreement_id,), dict(row._mapping)
+        if values.pop("overdue"):
+            overdue_by_agency[key] = row.overdue
+        missed[key] = values
+    return missed, overdue_by_agency
+
+
+def _percentiles(
+    session: Session, buckets: Any, by_agency: bool, by_month: bool, with_total: bool
+) -> dict[Key, dict[str, float | None]]:
+    """Nearest-rank median and p90 of each measure, from the summed histograms.
+
+    ``with_total`` adds those of all keys' histograms pooled, under the key ``(None,)``.
+    """
     keys = _keys(buckets, by_agency, by_month)
     summed = _grouped(
         select(*keys, buckets.c.measure, buckets.c.bucket, _sum(buckets.c.referrals).label("n")),
         [*keys, buckets.c.measure, buckets.c.bucket],
-    ).subquery()
+    ).cte("summed")
     skeys = _keys(summed, by_agency, by_month)
-    partition = [*skeys, summed.c.measure]
-    running = select(
-        *skeys,
-        summed.c.measure,
-        summed.c.bucket,
-        func.sum(summed.c.n).over(partition_by=partition, order_by=summed.c.bucket).label("cum"),
-        func.sum(summed.c.n).over(partition_by=partition).label("total"),
-    ).subquery()
+    histograms = select(*skeys, summed.c.measure, summed.c.bucket, summed.c.n)
+    if with_total:
+        pooled = select(
+            *(null().label(k.name) for k in skeys),
+            summed.c.measure,
+            summed.c.bucket,
+            _sum(summed.c.n),
+        ).group_by(summed.c.measure, summed.c.bucket)
+        histograms = union_all(histograms, pooled)
+    both = histograms.subquery()
+    bkeys = _keys(both, by_agency, by_month)
+    partition = [*bkeys, both.c.measure]
+    running = (
+        select(
+            *bkeys,
+            both.c.measure,
+            both.c.bucket,
+            func.sum(both.c.n).over(partition_by=partition, order_by=both.c.bucket).label("cum"),
+            func.sum(both.c.n).over(partition_by=partition).label("total"),
+        )
+        .where(both.c.n > 0)  # a bucket emptied by days left out of a month
+        .subquery()
+    )
     rkeys = _keys(running, by_agency, by_month)
     picks = [
         func.min(running.c.bucket).filter(running.c.cum >= fraction * running.c.total).label(name)
@@ -184,15 +212,10 @@ def _percentiles(session, buckets, by_agency, by_month) -> dict[Key, dict[str, f
 
 def overdue_now(session: Session, now: datetime, by_agency: bool) -> dict[Key, int]:
     """Open referrals past a deadline they have not met, whenever they were received."""
-    late = or_(
-        and_(_unresolved_unseen(), Referral.view_due_at < now),
-        and_(Referral.acted_at.is_(None), Referral.act_due_at < now),
-        Referral.result_due_at < now,
-    )
     keys = [Referral.agreement_id] if by_agency else []
     # An overdue referral is unresolved: saying so lets the partial index answer.
     query = select(*keys, func.count()).where(
-        Referral.resolved_at.is_(None), Referral.state.in_(_OPEN), late
+        Referral.resolved_at.is_(None), Referral.state.in_(_OPEN), or_(*_late(now).values())
     )
     rows = session.execute(_grouped(query, keys)).all()
     return {tuple(row[: len(keys)]): row[-1] for row in rows}

@@ -109,13 +109,16 @@ def figures(
 ) -> Board:
     """Every agency's figures for ``period`` (those named in ``agreement_ids`` always appear)."""
     now = now or utcnow()
-    counts = aggregate.referral_counts(session, period, now, True, False, with_total=True)
+    missed, overdue = aggregate.missed_and_overdue(session, period, now)
+    counts = aggregate.referral_counts(
+        session, period, now, True, False, with_total=True, missed=missed
+    )
     province_counts = counts.pop((None,), {})
     rows = aggregate.merge(
         counts,
         aggregate.violation_counts(session, period, True, False),
         aggregate.feedback_figures(session, period, True, False),
-        aggregate.overdue_now(session, now, True),
+        overdue,
     )
     for agreement_id in agreement_ids or ():
         rows.setdefault((agreement_id,), [None] * 4)  # an agency with nothing yet: zeros

@@ -1,9 +1,12 @@
-"""The ``SELECT``\\ s that shape the roll-up's rows: days from ``referrals``, months from days.
+"""The ``SELECT``\\ s over the roll-up's rows: days from ``referrals``, months from days, periods.
 
 A day is a Tehran day (midnight to midnight, as :meth:`Period.days` cuts it), labelled with its
 Jalali date; the label is computed in SQL by comparing ``created_at`` with the day boundaries of
 the month, so it is exact across Iran's old summer-time changes and the same on every database.
-A month's rows are the sums of its days' rows, so a month and its days always agree.
+A month's rows are the sums of its days' rows, so a month and its days always agree, and
+:func:`of_period` reads any period from them: whole months from the month rows, and where a range
+of days cuts a month, the days it covers — or the month less the days it leaves out, whichever
+reads fewer days (at most half a month at each end of a range).
 """
 
 from __future__ import annotations
@@ -11,14 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select
-from sqlalchemy.sql import Select
+from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy.sql import Select, Subquery
 from sqlalchemy.sql.elements import ColumnElement
 
 from hub.db.models import Referral
-from hub.db.models_figures import FigureDay, FigureDayBucket, FigureMonth
+from hub.db.models_figures import FigureBucket, FigureDay, FigureDayBucket, FigureMonth
 from hub.figures.histogram import bucket_sql
-from hub.figures.periods import Period
+from hub.figures.periods import Period, parse_period
 from hub.states import ReferralState
 
 MEASURES = {"view": Referral.view_working_seconds, "resolve": Referral.resolve_working_seconds}
@@ -142,3 +145,73 @@ def buckets_of_days(period: Period, agencies: Sequence[str] | None = None) -> Se
         .where(*_of_days(table, period, agencies))
         .group_by(table.measure, table.agreement_id, table.bucket)
     )
+
+
+def of_period(period: Period, only: str | None = None) -> tuple[Subquery, Subquery]:
+    """``figure_months``- and ``figure_buckets``-shaped rows that sum, per month, to ``period``'s.
+
+    Only agency ``only``'s, when given. A month read as "less the days left out" has rows of
+    negative counts, so a key may sum to zero where the period has none: callers drop those.
+    """
+    months: list[str] = []
+    counts: list[Select[Any]] = []
+    buckets: list[Select[Any]] = []
+    for cut in period.months():
+        month = parse_period(cut.label)
+        if (cut.start, cut.end) == (month.start, month.end):
+            months.append(month.label)
+        elif 2 * len(cut.days()) <= len(month.days()):
+            counts.append(_day_counts(cut.label, cut, 1, only))
+            buckets.append(_day_buckets(cut.label, cut, 1, only))
+        else:
+            months.append(month.label)
+            for left_out in (
+                Period(month.label, month.start, cut.start),
+                Period(month.label, cut.end, month.end),
+            ):
+                if left_out.start < left_out.end:
+                    counts.append(_day_counts(month.label, left_out, -1, only))
+                    buckets.append(_day_buckets(month.label, left_out, -1, only))
+    counts.insert(0, _month_counts(months, only))
+    buckets.insert(0, _month_buckets(months, only))
+    return union_all(*counts).subquery(), union_all(*buckets).subquery()
+
+
+def _only(table: Any, only: str | None) -> list[Any]:
+    return [table.agreement_id == only] if only else []
+
+
+def _month_counts(labels: list[str], only: str | None) -> Select[Any]:
+    columns = (FigureMonth.__table__.c[name] for name in ("month", "agreement_id", *COUNTS))
+    return select(*columns).where(FigureMonth.month.in_(labels), *_only(FigureMonth, only))
+
+
+def _month_buckets(labels: list[str], only: str | None) -> Select[Any]:
+    table = FigureBucket
+    return select(table.__table__).where(table.month.in_(labels), *_only(table, only))
+
+
+def _signed(column: Any, sign: int) -> Any:
+    return column if sign > 0 else -column
+
+
+def _day_counts(label: str, days: Period, sign: int, only: str | None) -> Select[Any]:
+    """The stored days of ``days``, as rows of month ``label``, their counts times ``sign``."""
+    first, last = day_span(days)
+    return select(
+        literal(label).label("month"),
+        FigureDay.agreement_id,
+        *(_signed(FigureDay.__table__.c[name], sign).label(name) for name in COUNTS),
+    ).where(FigureDay.day.between(first, last), *_only(FigureDay, only))
+
+
+def _day_buckets(label: str, days: Period, sign: int, only: str | None) -> Select[Any]:
+    first, last = day_span(days)
+    table = FigureDayBucket
+    return select(
+        literal(label).label("month"),
+        table.measure,
+        table.agreement_id,
+        table.bucket,
+        _signed(table.referrals, sign).label("referrals"),
+    ).where(table.day.between(first, last), *_only(table, only))

@@ -31,6 +31,9 @@ from hub.jalali import TEHRAN
 from hub.states import POLLED, ReferralState
 
 AGENCIES = ("figures-r1", "figures-r2", "figures-r3")
+# Read as "Farvardin less the days left out" by ranges such as 1398-01-05..1398-02-20: r4 has
+# two referrals worked on 1398-01-03 and one that failed on 1398-01-25, r5 only the first two.
+SPARSE = ("figures-r4", "figures-r5")
 NOW = datetime(2019, 6, 20, 12, tzinfo=UTC)  # 1398-03-30: every deadline below is decided or not
 FIRST_DAY = jdatetime.date(1397, 11, 1).togregorian()
 DAYS = (jdatetime.date(1398, 3, 1).togregorian() - FIRST_DAY).days  # Bahman 1397 to Ordibehesht
@@ -147,11 +150,48 @@ def _add_referrals(session: Session, rng: random.Random, count: int) -> None:
     session.flush()
 
 
+def _add_sparse_referrals(session: Session) -> None:
+    for agency in SPARSE:
+        for hour in (9, 10):
+            _plain(session, agency, _on(1398, 1, 3, hour), worked=True)
+    _plain(session, SPARSE[0], _on(1398, 1, 25, 9), worked=False)
+    session.flush()
+
+
+def _plain(session: Session, agency: str, created: datetime, worked: bool) -> None:
+    """Viewed in an hour, resolved in five, on time; or, not ``worked``, never delivered."""
+    token = secrets.token_hex(6)
+    hour = timedelta(hours=1)
+    session.add(
+        Referral(
+            request_id=_request(session, created).id,
+            agreement_id=agency,
+            agreement_version="v1",
+            reference=f"R-{token}",
+            idempotency_key=f"figures-rollup-{token}",
+            state="resolved" if worked else "delivery_failed",
+            created_at=created,
+            delivered_at=created if worked else None,
+            viewed_at=created + hour if worked else None,
+            acted_at=created + 2 * hour if worked else None,
+            resolved_at=created + 5 * hour if worked else None,
+            view_working_seconds=3600 if worked else None,
+            resolve_working_seconds=5 * 3600 if worked else None,
+        )
+    )
+
+
+def _on(year: int, month: int, day: int, hour: int) -> datetime:
+    day_ = jdatetime.date(year, month, day).togregorian()
+    return datetime.combine(day_, time(hour), tzinfo=TEHRAN).astimezone(UTC)
+
+
 @pytest.fixture(scope="module")
 def rng(database: str) -> random.Random:
     rng = random.Random(1398)
     with session_scope() as session:
         _add_referrals(session, rng, 900)
+        _add_sparse_referrals(session)
     return rng
 
 
@@ -250,9 +290,9 @@ def _before_now(due: datetime | None) -> bool:
 def _assert_board_is_worked_out(period_text: str) -> None:
     period = parse_period(period_text)
     with session_scope() as session:
-        board = figures(session, period, agreement_ids=list(AGENCIES), now=NOW)
+        board = figures(session, period, agreement_ids=[*AGENCIES, *SPARSE], now=NOW)
     with session_scope() as session:
-        for agency in AGENCIES:
+        for agency in (*AGENCIES, *SPARSE):
             row = next(a for a in board.agencies if a.agreement_id == agency)
             assert asdict(row) == asdict(_worked(session, period, agency)), (period_text, agency)
         province = asdict(_worked(session, period, None))
@@ -284,6 +324,17 @@ def test_a_trend_over_days_that_cut_months_equals_each_cut_worked_from_referrals
     rng: random.Random, agency: str | None
 ) -> None:
     _assert_trend_is_worked_out("1397-12-15..1398-02-05", agency)
+
+
+def test_an_agency_whose_referrals_all_fall_on_days_a_range_leaves_out_is_not_listed(
+    rng: random.Random,
+) -> None:
+    with session_scope() as session:
+        board = figures(session, parse_period("1398-01-05..1398-02-20"), now=NOW)
+    listed = {row.agreement_id: row for row in board.agencies}
+    assert SPARSE[1] not in listed
+    assert (listed[SPARSE[0]].received, listed[SPARSE[0]].delivery_failures) == (1, 1)
+    assert listed[SPARSE[0]].view_median_hours is None
 
 
 def test_a_range_of_days_is_read_from_the_roll_up_of_days(rng: random.Random) -> None:
