@@ -5,6 +5,13 @@ survives restarts of everything. The sweep claims due rows with ``FOR UPDATE SKI
 sweepers never take the same row), pushes their time forward by a lease, and returns their ids
 for delivery tasks; a task that never runs is sent again when the lease runs out. A referral left
 ``delivering`` by a worker that died goes back to ``pending`` here.
+
+The sweep sends no more than the queue has room for: ``limit`` minus the tasks already waiting
+in the broker. Without that, a backlog longer than the lease feeds itself — every sweep sends
+every waiting referral again, each copy buries the first ones deeper, and the workers spend their
+time on copies while real deliveries wait (seen in the fault-injection run: referrals pending
+for minutes with no attempt at all). With it, the queue stays at most ``limit`` long, a lost task
+is still sent again, and a copy at worst finds its referral taken and does nothing.
 """
 
 from __future__ import annotations
@@ -24,16 +31,23 @@ log = logging.getLogger(__name__)
 S = ReferralState
 
 
-def claim_due_deliveries(session: Session, lease: timedelta, limit: int) -> list[int]:
-    """Ids of pending referrals due now, each leased to this sweep."""
+def claim_due_deliveries(
+    session: Session, lease: timedelta, limit: int, *, waiting: int = 0
+) -> list[int]:
+    """Ids of pending referrals due now, each leased to this sweep: at most ``limit`` minus the
+    ``waiting`` delivery tasks already in the broker's queue."""
     now = utcnow()
     _recover_abandoned(session, now, limit)
+    room = limit - waiting
+    if room <= 0:
+        log.info("dispatch: %s delivery tasks already waiting; none sent this time", waiting)
+        return []
     ids = list(
         session.scalars(
             select(Referral.id)
             .where(Referral.state == str(S.PENDING), Referral.next_attempt_at <= now)
             .order_by(Referral.next_attempt_at)
-            .limit(limit)
+            .limit(room)
             .with_for_update(skip_locked=True)
         )
     )
@@ -65,3 +79,21 @@ def _recover_abandoned(session: Session, now: datetime, limit: int) -> None:
             actor="dispatch",
             reason="delivery lease expired (worker lost)",
         )
+
+
+def waiting_deliveries(queue: str | None = None) -> int:
+    """Tasks sent to the workers' queue (default: the one delivery tasks go to) and not yet
+    taken by a worker; 0 when the broker can't say."""
+    from hub.celery_app import app
+
+    queue = queue or app.conf.task_default_queue
+    try:
+        with app.connection_for_write() as connection:
+            try:
+                declared = connection.default_channel.queue_declare(queue=queue, passive=True)
+            except connection.channel_errors:  # not declared yet, or (Redis) an empty list
+                return 0
+            return int(declared.message_count)
+    except Exception as exc:  # the broker is down: the sends will fail and be retried anyway
+        log.warning("dispatch: cannot read the length of queue %s: %s", queue, exc)
+        return 0

@@ -1,0 +1,87 @@
+"""The dispatch sweep sends no more than the queue has room for.
+
+A referral whose task is still waiting in the broker is not sent again on top of it: otherwise a
+backlog longer than the dispatch lease grows by itself, every sweep adding a copy of every waiting
+referral, until the workers do nothing but discard copies (the fault-injection run found
+referrals pending for minutes with no attempt at all).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import kombu
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hub.agreements.registry import get_registry
+from hub.celery_app import app
+from hub.db.models import Referral
+from hub.db.session import session_scope
+from hub.dispatch import claim_due_deliveries, waiting_deliveries
+from hub.intake import submit_request
+from hub.settings import get_settings
+from tests.support.requests import citizen_request
+
+LEASE = timedelta(seconds=30)
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _registered(count: int) -> list[int]:
+    """Referrals committed whose delivery task was never sent (the API died after the commit)."""
+    ids = []
+    for _ in range(count):
+        with session_scope() as session:
+            result = submit_request(session, citizen_request(), get_registry(), get_settings())
+            ids.append(result.referrals[0].id)
+    return ids
+
+
+def _due(session: Session, ids: list[int]) -> dict[int, datetime]:
+    query = select(Referral.id, Referral.next_attempt_at).where(Referral.id.in_(ids))
+    rows = session.execute(query)
+    return {referral_id: due for referral_id, due in rows}
+
+
+def test_a_full_queue_gets_no_more_tasks_and_the_leases_stay_as_they_were(
+    database: str, broker: str, sandboxes: object
+) -> None:
+    ids = _registered(3)
+    with session_scope() as session:
+        # Due long ago (the oldest due rows there are), and locked by this transaction, so no
+        # running worker's sweep takes them meanwhile.
+        for offset, referral_id in enumerate(ids):
+            session.execute(
+                update(Referral)
+                .where(Referral.id == referral_id)
+                .values(next_attempt_at=LONG_AGO + timedelta(seconds=offset))
+            )
+        before = _due(session, ids)
+
+        when_full = claim_due_deliveries(session, LEASE, limit=100, waiting=100)
+        untouched = _due(session, ids)
+        with_room_for_two = claim_due_deliveries(session, LEASE, limit=100, waiting=98)
+        after = _due(session, ids)
+
+    assert when_full == []
+    assert untouched == before
+    assert with_room_for_two == ids[:2]  # the longest due first
+    assert after[ids[2]] == before[ids[2]]
+    assert all(after[i] > datetime.now(UTC) for i in ids[:2])
+
+
+def test_the_tasks_waiting_are_read_from_the_brokers_queue(broker: str) -> None:
+    queue = f"backlog-{uuid.uuid4().hex[:8]}"
+    assert waiting_deliveries(queue) == 0  # never declared
+    with kombu.Connection(app.conf.broker_url) as connection:
+        producer = connection.Producer()
+        target = kombu.Queue(queue, routing_key=queue)
+        for number in range(3):
+            producer.publish({"n": number}, routing_key=queue, declare=[target])
+        try:
+            assert waiting_deliveries(queue) == 3
+        finally:
+            connection.default_channel.queue_purge(queue)
+            target.bind(connection.default_channel).delete()
+    assert waiting_deliveries(queue) == 0
