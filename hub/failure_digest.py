@@ -1,35 +1,39 @@
 """The daily failure digest: what could not be delivered, told to the admins and each agency.
 
 Once a day (beat, ``SAMAD_FAILURE_DIGEST_AT`` UTC) the referrals that ended in
-``delivery_failed`` since the day before are summarised: every admin (``SAMAD_ADMIN_EMAILS``)
-gets them all, each agency's contacts (``agency.contacts[].email`` in its agreement) get theirs.
-Each digest is *recorded before it is sent* (``failure_digests``, unique per day and recipient),
-so a second beat, a retried task or a crash after sending never mails anyone twice; it is sent by
-the email notifier (``SAMAD_SMTP_*``) and its row says ``sent``, ``failed`` (with the error) or
-``not_sent`` (no relay configured).
+``delivery_failed`` in the last 24 hours are summarised: every admin (``SAMAD_ADMIN_EMAILS``)
+gets them all, each agency's contacts (``agency.contacts[].email`` in its agreement) get theirs —
+one mail per agency, so a contact of two agencies gets two.
+
+A digest is an email *notification* (``hub.notifications``, kind ``failure_digest``): recorded
+under the key ``failure-digest:<day>:<all|agreement>:<recipient>`` — a second beat, a retried task
+or a second run the same day records nothing new, so nobody is mailed twice — then sent by the
+notification sweep through the email notifier (``SAMAD_SMTP_*``). A relay that is down or says
+"not now" is tried again with backoff; a permanent refusal, or the last attempt, leaves the row
+``failed`` with its error and an ``alert`` event. Nothing is lost: the row, its attempts and its
+last error stay in ``notifications``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from typing import Any
 
 from hub.agreements.registry import AgreementRegistry
-from hub.db.models_dead_letters import FailureDigest
 from hub.db.session import session_scope
 from hub.db.types import utcnow
 from hub.dead_letters import DeadLetter, list_failed
-from hub.errors import HubError, NotFound
-from hub.notifiers.base import OutgoingMessage
-from hub.notifiers.email import EmailNotifier
+from hub.errors import NotFound
+from hub.notifications import record_notifications
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)
+KIND = "failure_digest"
+KEY_LENGTH = 160  # notifications.key
 
 
 @dataclass(frozen=True)
@@ -82,67 +86,42 @@ def compose(digest: Digest, day: str) -> tuple[str, str]:
 
 def send_failure_digests(
     registry: AgreementRegistry, settings: Settings, now: datetime | None = None
-) -> list[FailureDigest]:
-    """Record, then send, today's digests; returns the ones this call recorded."""
+) -> list[Digest]:
+    """Record today's digests for the notification sweep to send; returns the ones this call
+    recorded (none if they were recorded already today)."""
     now = now or utcnow()
     day = now.date().isoformat()
+    recorded = []
     with session_scope() as session:
         letters = list_failed(session, since=now - timedelta(days=1), limit=5000)
-    if not letters:
-        return []
-    recorded = []
-    for digest in plan_digests(letters, registry, settings):
-        row = _record(digest, day)
-        if row is not None:
-            recorded.append(_send(row, settings))
+        if not letters:
+            return []  # a day without failures mails nobody
+        for digest in plan_digests(letters, registry, settings):
+            if record_notifications(session, [_message(digest, day)]):
+                recorded.append(digest)
+    if recorded:
+        log.info("failure digests of %s recorded for %d recipient(s)", day, len(recorded))
     return recorded
 
 
-def _record(digest: Digest, day: str) -> FailureDigest | None:
+def digest_key(digest: Digest, day: str) -> str:
+    """Unique per day, scope (every agency, or one) and recipient."""
+    key = f"failure-digest:{day}:{digest.agreement_id or 'all'}:{digest.recipient}"
+    if len(key) <= KEY_LENGTH:
+        return key
+    hashed = hashlib.sha256(digest.recipient.encode()).hexdigest()[:32]
+    return f"failure-digest:{day}:{digest.agreement_id or 'all'}:{hashed}"
+
+
+def _message(digest: Digest, day: str) -> dict[str, Any]:
     subject, body = compose(digest, day)
-    row = FailureDigest(
-        day=day,
-        recipient=digest.recipient,
-        agreement_id=digest.agreement_id,
-        referral_count=len(digest.letters),
-        subject=subject,
-        body=body,
-        status="recorded",
-    )
-    try:
-        with session_scope() as session:
-            session.add(row)
-    except IntegrityError:  # another beat, or an earlier run today, has it: never twice
-        return None
-    return row
-
-
-def _send(row: FailureDigest, settings: Settings) -> FailureDigest:
-    status, error, sent_at = "sent", None, None
-    if not settings.smtp_host:
-        status, error = "not_sent", "no SMTP relay configured (SAMAD_SMTP_HOST)"
-    else:
-        message = OutgoingMessage(
-            notification_id=row.id,
-            key=f"failure-digest-{row.day}-{row.id}",
-            recipient=row.recipient,
-            subject=row.subject,
-            body=row.body,
-        )
-        try:
-            EmailNotifier(settings).send(message)
-            sent_at = utcnow()
-        except HubError as exc:
-            status, error = "failed", str(exc)
-            log.error("failure digest to %s not sent: %s", row.recipient, exc)
-    with session_scope() as session:
-        _settle(session, row.id, status, error, sent_at)
-    row.status, row.error, row.sent_at = status, error, sent_at
-    return row
-
-
-def _settle(
-    session: Session, digest_id: int, status: str, error: str | None, sent_at: datetime | None
-) -> None:
-    stored = session.get_one(FailureDigest, digest_id)
-    stored.status, stored.error, stored.sent_at = status, error, sent_at
+    return {
+        "key": digest_key(digest, day),
+        "kind": KIND,
+        "channel": "email",
+        "recipient": digest.recipient,
+        "subject": subject,
+        "body": body,
+        "agreement_id": digest.agreement_id,
+        "detail": {"day": day, "referrals": [letter.referral_id for letter in digest.letters]},
+    }
