@@ -5,18 +5,29 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import jdatetime
+
+from hub.sandbox.rest import RestSandboxApp
 from tests.support.agreements import SAMPLES
 
 
 def write_roads_agreement(
-    directory: Path, url: str, agreement_id: str = "golestan-roads", **delivery: object
+    directory: Path,
+    url: str,
+    agreement_id: str = "golestan-roads",
+    *,
+    category: str = "roads.*",
+    contact_email: str | None = None,
+    **delivery: object,
 ) -> Path:
-    """A REST agreement for ``roads.*`` requests (no test of the core uses them), its
-    ``delivery`` block replaced by ``delivery``."""
+    """A REST agreement for ``category`` requests (``roads.*``: no test of the core uses them),
+    its ``delivery`` block replaced by ``delivery``; ``contact_email`` replaces its contact's."""
     text = (SAMPLES / "golestan-water.yaml").read_text(encoding="utf-8")
     text = text.replace("id: golestan-water", f"id: {agreement_id}")
     text = text.replace("http://127.0.0.1:8731", url)
-    text = text.replace('categories: ["water.*", "wastewater.*"]', 'categories: ["roads.*"]')
+    text = text.replace('categories: ["water.*", "wastewater.*"]', f'categories: ["{category}"]')
+    if contact_email:
+        text = text.replace("email: samad@abfa-golestan.example", f"email: {contact_email}")
     text = re.sub(r"interval_seconds: \d+", "interval_seconds: 1", text)
     text = re.sub(
         r"auth:\n\s+type: bearer\n\s+token: \$\{env:SAMAD_WATER_TOKEN\}\n",
@@ -31,3 +42,14 @@ def write_roads_agreement(
     partial.write_text(text, encoding="utf-8")
     partial.replace(path)
     return path
+
+
+def tickets_for(app: RestSandboxApp, reference: str) -> list[str]:
+    """The ids of the tickets the agency sandbox opened for one referral (by its ``ref``)."""
+    year = jdatetime.date.today().year
+    found = []
+    for number in range(1, app.tickets.stats().tickets + 1):
+        ticket = app.tickets.get(f"{app.tickets.prefix}-{year}-{number:06d}")
+        if ticket is not None and ticket.data.get("ref") == reference:
+            found.append(ticket.id)
+    return found
