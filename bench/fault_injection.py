@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -31,18 +32,35 @@ def main() -> None:
     parser.add_argument(
         "--settle-seconds", type=float, default=900, help="how long the backlog may take to drain"
     )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the run's database and logs to inspect"
+    )
     args = parser.parse_args()
     pg = os.environ.get("SAMAD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
     os.environ.setdefault("SAMAD_ENVIRONMENT", "test")
     cluster = Cluster(pg, workers=args.workers, broker=args.broker).start()
     started = time.monotonic()
+    depths: list[tuple[float, int]] = []
+    sampling = threading.Event()
+
+    def sample_queue() -> None:
+        while not sampling.wait(5):
+            depth = cluster.queue_depth()
+            if depth is not None:
+                depths.append((time.monotonic() - started, depth))
+
+    threading.Thread(target=sample_queue, daemon=True).start()
     try:
         recovered_in = run_scenario(
             cluster, args.requests, rounds=args.rounds, settle_seconds=args.settle_seconds
         )
         verdict = cluster.verify()
+        stuck = [u.split(": ", 1)[0] for u in verdict.unsettled]
+        gaps = sorted({g.split(": ", 1)[0] for g in verdict.audit_gaps})
+        inspected = cluster.explain(stuck[:40] + gaps)
     finally:
-        cluster.stop()
+        sampling.set()
+        cluster.stop(keep=args.keep)
     reasons = Counter(r.split(": ", 1)[1][:80] for r in verdict.failed)
     print(f"broker: {args.broker}; workers: {args.workers}; rounds of faults: {args.rounds}")
     print(f"faults injected: {Counter(f for _, f in cluster.faults)}")
@@ -59,6 +77,17 @@ def main() -> None:
           f"audit gaps: {len(verdict.audit_gaps)}")  # fmt: skip
     print(f"time to recover after the last fault: {recovered_in:.1f} s; "
           f"whole run: {time.monotonic() - started:.0f} s")  # fmt: skip
+    if depths:
+        peak = max(depths, key=lambda d: d[1])
+        print(f"tasks waiting in the broker's queue: at most {peak[1]} (at {peak[0]:.0f} s), "
+              f"{depths[-1][1]} at the end")  # fmt: skip
+    for gap in verdict.audit_gaps:
+        print(f"audit gap: {gap}")
+    if inspected:
+        print("unsettled (the first 40) and audit-gap referrals, row and last events:")
+        print("\n".join(inspected))
+    if args.keep:
+        print(f"kept: database {cluster.db_name}, logs in {cluster.root}")
     sys.exit(0 if verdict.ok else 1)
 
 

@@ -22,12 +22,16 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import kombu
+import kombu.exceptions
 import psycopg
 import redis
 
@@ -40,6 +44,7 @@ from tests.support.requests import citizen_request, national_id
 AGREEMENT = "golestan-water"
 PROGRESS = ("delivered", "viewed", "in_progress", "forwarded", "resolved")
 SETTLED = ("resolved", "delivery_failed")
+IN_FLIGHT = ("pending", "delivering")  # a push may have reached the agency, not yet settled
 
 
 @dataclass
@@ -111,6 +116,7 @@ class Cluster:
         self._seed = 0
         self.faults: list[tuple[float, str]] = []
         self.token = ""
+        self._snapshot: psycopg.Connection[tuple[Any, ...]] | None = None
 
     # --- starting and stopping ------------------------------------------------------------
 
@@ -161,7 +167,8 @@ class Cluster:
         self._wait_for_api()
         return self
 
-    def stop(self) -> None:
+    def stop(self, keep: bool = False) -> None:
+        """Stop every process; drop the database and the logs unless ``keep``."""
         for process in [*self.workers, *self.others]:
             if process.poll() is None:
                 process.terminate()
@@ -173,6 +180,8 @@ class Cluster:
                 process.wait()
         self.stop_redis()
         self.stop_agency()
+        if keep:
+            return
         with psycopg.connect(self._admin_dsn(), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
         if self.broker == "rabbitmq":
@@ -315,6 +324,17 @@ class Cluster:
         self.note(f"agency {mode}")
         self.agency.faults.set(mode, count=count, delay_seconds=delay_seconds)
 
+    def queue_depth(self) -> int | None:
+        """Tasks waiting in the broker's queue (None: the broker cannot be asked now)."""
+        try:
+            with kombu.Connection(self.broker_url, connect_timeout=2) as connection:
+                channel = connection.default_channel
+                return int(channel.queue_declare("samad", passive=True).message_count)
+        except kombu.exceptions.ChannelError:
+            return 0  # not declared yet, or (Redis) an empty list
+        except Exception:
+            return None
+
     # --- load -------------------------------------------------------------------------------
 
     def submit(self, count: int, threads: int = 4) -> None:
@@ -346,9 +366,25 @@ class Cluster:
     # --- verdict ----------------------------------------------------------------------------
 
     def _query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        if self._snapshot is not None:
+            return self._snapshot.execute(sql, args).fetchall()
         dsn = self.database_url.replace("postgresql+psycopg://", "postgresql://")
         with psycopg.connect(dsn) as conn:
             return conn.execute(sql, args).fetchall()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every query inside sees the database as of one moment (REPEATABLE READ): rows and
+        events read a few milliseconds apart from a hub still at work would disagree."""
+        dsn = self.database_url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(dsn) as conn:
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            conn.read_only = True
+            self._snapshot = conn
+            try:
+                yield
+            finally:
+                self._snapshot = None
 
     def unsettled(self) -> int:
         rows = self._query(
@@ -369,6 +405,15 @@ class Cluster:
         return float("inf")
 
     def verify(self) -> Verdict:
+        """What was lost, duplicated or left unaudited: the agency's tickets first, then the
+        hub's rows and events in one snapshot, so a hub still moving cannot make them disagree
+        (a ticket opened by a push whose referral the snapshot sees still in flight is not an
+        orphan)."""
+        tickets = self._agency_tickets()
+        with self.snapshot():
+            return self._verify(tickets)
+
+    def _verify(self, tickets: list[tuple[str, str]]) -> Verdict:
         verdict = Verdict(accepted=len(self.accepted))
         requests = dict(
             self._query(
@@ -391,25 +436,66 @@ class Cluster:
                 verdict.failed.append(f"{reference}: {last_error or ''}")
             else:
                 verdict.unsettled.append(f"{reference}: {state}")
-        self._check_agency(verdict, referrals)
+        self._check_agency(verdict, referrals, tickets)
         self._check_updates(verdict)
         self._check_audit(verdict, referrals)
         return verdict
 
-    def _check_agency(self, verdict: Verdict, referrals: list[tuple[Any, ...]]) -> None:
-        stats = self.agency.tickets.stats()
-        verdict.agency_duplicates, verdict.tickets = stats.duplicates, stats.tickets
-        by_reference = {r[2]: r for r in referrals}
-        refs = Counter()
-        for number in range(1, stats.tickets + 1):
+    def explain(self, references: list[str], events: int = 8) -> list[str]:
+        """One paragraph per referral, to read after a run: its row (state, attempts, when its
+        next attempt is due, relative to now, the last error) and its last ``events`` events."""
+        if not references:
+            return []
+        rows = self._query(
+            "SELECT id, reference, state, version, attempts, "
+            "extract(epoch FROM next_attempt_at - now()), last_error, external_id, updated_at "
+            "FROM referrals WHERE reference = ANY(%s) ORDER BY id",
+            references,
+        )
+        lines = []
+        for rid, ref, state, version, attempts, due_in, error, external, updated in rows:
+            due = "none" if due_in is None else f"{float(due_in):+.1f} s"
+            lines.append(
+                f"referral {rid} {ref}: {state} v{version}, {attempts} attempts, next attempt "
+                f"{due}, external {external}, updated {updated:%H:%M:%S.%f}, last error {error!r}"
+            )
+            history = self._query(
+                "SELECT id, kind, from_state, to_state, actor, created_at, data FROM events "
+                "WHERE referral_id = %s ORDER BY id DESC LIMIT %s",
+                rid,
+                events,
+            )
+            for eid, kind, before, after, actor, at, data in reversed(history):
+                what = f"{before} → {after}" if after else ""
+                extra = {k: v for k, v in (data or {}).items() if k in ("reason", "error")}
+                lines.append(f"    {eid} {at:%H:%M:%S.%f} {kind} {what} by {actor} {extra or ''}")
+        return lines
+
+    def _agency_tickets(self) -> list[tuple[str, str]]:
+        """(ticket id, the referral reference it carries) of every ticket the agency opened."""
+        tickets = []
+        for number in range(1, self.agency.tickets.stats().tickets + 1):
             ticket = self.agency.tickets.get(f"WTR-{self.agency.tickets._year}-{number:06d}")
-            if ticket is None:
-                continue
-            reference = ticket.data.get("ref")
+            if ticket is not None:
+                tickets.append((ticket.id, str(ticket.data.get("ref"))))
+        return tickets
+
+    def _check_agency(
+        self,
+        verdict: Verdict,
+        referrals: list[tuple[Any, ...]],
+        tickets: list[tuple[str, str]],
+    ) -> None:
+        verdict.agency_duplicates = self.agency.tickets.stats().duplicates
+        verdict.tickets = len(tickets)
+        by_reference = {r[2]: r for r in referrals}
+        refs: Counter[str] = Counter()
+        for ticket_id, reference in tickets:
             refs[reference] += 1
             row = by_reference.get(reference)
-            if row is None or row[4] != ticket.id:
-                verdict.orphan_tickets.append(f"{ticket.id} ({reference})")
+            in_flight = row is not None and row[3] in IN_FLIGHT and row[4] is None
+            if row is None or (row[4] != ticket_id and not in_flight):
+                verdict.orphan_tickets.append(f"{ticket_id} ({reference})")
         verdict.agency_duplicates += sum(n - 1 for n in refs.values() if n > 1)
 
     def _check_updates(self, verdict: Verdict) -> None:
