@@ -93,6 +93,10 @@ class FaultMiddleware:
         elif fault.mode is FaultMode.DROP:
             # Headers promise a body that never comes; returning early makes uvicorn close the
             # socket, which is what a crashing proxy or a killed worker looks like to the hub.
+            # The request is read first: closing a socket with unread bytes sends a reset
+            # instead, and the hub would see a different error depending on timing.
+            while (await receive()).get("more_body"):
+                pass
             await send({"type": "http.response.start", "status": 200, "headers": []})
             return
         await self.app(scope, receive, send)

@@ -13,7 +13,6 @@ from hub.connector import ConnectorContext, UpdateKind
 from hub.errors import AgreementError
 from hub.plugins import make_plugin_manager
 from hub.sandbox.mail import MailAgencySandbox
-from hub.settings import get_settings
 from hub.states import ReferralState
 from tests.support.mailservers import referral
 
@@ -47,7 +46,9 @@ def test_the_sample_agreement_refers_to_the_sandbox_and_understands_its_clerk(
 ) -> None:
     agreement = load_file(AGREEMENT, make_plugin_manager().connectors)
     settings = dict(agreement.connector_settings)
-    maildir = get_settings().data_dir / "mail" / "replies"
+    # A mailbox of its own: other tests of the run leave their clerks' replies in the shared one.
+    maildir = tmp_path / "replies"
+    settings["replies"] = {**settings["replies"], "path": str(maildir)}
     context = ConnectorContext(
         agreement_id=agreement.id,
         mapping=agreement.mapping,
