@@ -3,8 +3,9 @@
 The supervising office asks for months, quarters, years and ranges of days over a year of
 referrals; summing these small rows answers in milliseconds where aggregating a million referrals
 takes seconds. :mod:`hub.figures.rollup` fills the day rows from ``referrals`` (by SQL, ``INSERT …
-SELECT``), each month's rows as the sum of its days, and keeps them current; ``figure_refreshes``
-says when each month (its days and its own row) was last brought up to date.
+SELECT``), each month's rows as the sum of its days, each quarter's and year's as the sum of its
+months, and keeps them current; ``figure_refreshes`` says when each month (its days and its own
+rows) was last brought up to date.
 """
 
 from __future__ import annotations
@@ -34,11 +35,15 @@ class _Counts:
 
 
 class FigureMonth(_Counts, Base):
-    """One agency's referrals received in one Jalali month, counted (what does not age with now)."""
+    """One agency's referrals received in one Jalali month, counted (what does not age with now).
+
+    Rows labelled with a quarter or a year (``1405-Q3``, ``1405``) hold the sums of its months,
+    so a quarter or a year is read from one row per agency.
+    """
 
     __tablename__ = "figure_months"
 
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 1405-08
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 1405-08, 1405-Q3, 1405
     agreement_id: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
@@ -47,7 +52,7 @@ class FigureBucket(Base):
 
     __tablename__ = "figure_buckets"
 
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # as FigureMonth.month
     measure: Mapped[str] = mapped_column(String(8), primary_key=True)  # view, resolve
     agreement_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     bucket: Mapped[int] = mapped_column(primary_key=True)  # hub.figures.histogram

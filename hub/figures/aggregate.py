@@ -25,7 +25,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from hub.db.models import Referral
-from hub.figures import rollup, rows
+from hub.figures import cover, rollup, rows
 from hub.figures.histogram import bucket_value
 from hub.figures.periods import Period
 from hub.states import POLLED, ReferralState
@@ -78,7 +78,7 @@ def referral_counts(
     keys' deadlines unmet past due, when the caller has counted them already.
     """
     rollup.refresh(session, period)
-    counts, buckets = rows.of_period(period, only)
+    counts, buckets = cover.of_period(period, only, by_month)
     keys = _keys(counts, by_agency, by_month)
     query = select(*keys, *(_sum(counts.c[n]).label(n) for n in _COUNTS))
     query = _grouped(query, keys).having(_sum(counts.c.received) > 0)

@@ -130,3 +130,20 @@ def current_month(now: datetime) -> Period:
     """The Jalali month ``now`` falls in (Tehran time)."""
     today = to_jalali(now.astimezone(TEHRAN).date())
     return parse_period(f"{today.year}-{today.month:02d}")
+
+
+def quarter_of(month: str) -> str:
+    """``1405-08`` → ``1405-Q3``."""
+    year, number = month.split("-")
+    return f"{year}-Q{(int(number) - 1) // 3 + 1}"
+
+
+def months_of(quarter: str) -> list[str]:
+    """``1405-Q3`` → ``1405-07``, ``1405-08``, ``1405-09``."""
+    year, number = quarter.split("-Q")
+    return [f"{year}-{3 * int(number) - 2 + i:02d}" for i in range(3)]
+
+
+def quarters_of(year: str) -> list[str]:
+    """``1405`` → ``1405-Q1`` … ``1405-Q4``."""
+    return [f"{year}-Q{number}" for number in range(1, 5)]

@@ -4,24 +4,25 @@ Each (agency, Tehran day of receipt) has one ``figure_days`` row of counts and i
 ``figure_day_buckets`` rows (working time to view and to resolve, see
 :mod:`hub.figures.histogram`), computed by ``INSERT … SELECT`` over the referrals, never row by
 row in Python (:mod:`hub.figures.rows`). Each (agency, Jalali month) has the sums of its days in
-``figure_months`` and ``figure_buckets``: a month, quarter or year reads its months' rows, a range
-of days reads its days' rows where it cuts a month; both are exact and always agree.
+``figure_months`` and ``figure_buckets``, and each quarter and year the sums of its months there
+too. A period is read from the fewest of these rows (:mod:`hub.figures.cover`); all are exact and
+always agree.
 
 Keeping them current: every change to a referral moves its ``updated_at`` (indexed). Before the
 figures of a period are read, :func:`refresh` looks for referrals of the period's months changed
 since each month was last refreshed — less :attr:`Settings.figures_refresh_lag_seconds`, so a
 transaction that stamped ``updated_at`` before the last refresh but committed after it is still
-seen — and recomputes the days and the month of only those (agency, month) pairs. A month never
-computed is computed whole. The beat sweep ``hub.refresh_figures`` does the same for this month
-and the last, so a read usually finds nothing to do. On PostgreSQL refreshes take turns under an
-advisory lock and commit on their own connection; changes made behind the hub's back (SQL by
-hand) need ``refresh(..., rebuild=True)``.
+seen — and recomputes only the days they were received on, for their agencies, then those
+agencies' months, quarters and years. A month never computed is computed whole. The beat sweep
+``hub.refresh_figures`` does the same for this month and the last, so a read usually finds little
+to do. On PostgreSQL refreshes take turns under an advisory lock and commit on their own
+connection; changes made behind the hub's back (SQL by hand) need ``refresh(..., rebuild=True)``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,25 +41,53 @@ from hub.db.models_figures import (
 )
 from hub.db.types import utcnow
 from hub.figures import rows
-from hub.figures.periods import Period, parse_period
+from hub.figures.periods import Period, months_of, parse_period, quarter_of, quarters_of
 from hub.settings import get_settings
 
 _LOCK = 7_301_405  # pg_advisory_xact_lock key of figure refreshes
 
 
-def _recompute(session: Session, month: Period, agencies: Sequence[str] | None) -> None:
-    """Redo ``month``'s day rows from referrals, then its month rows from those days."""
-    first, last = rows.day_span(month)
+def _redo_days(session: Session, days: list[Period], agencies: Sequence[str] | None) -> None:
+    """Redo the rows of ``days`` of ``agencies`` (all: ``None``) from referrals."""
+    labels = [day.label for day in days]
     for table in (FigureDay, FigureDayBucket):
-        gone = delete(table).where(table.day.between(first, last))
-        session.execute(_of(gone, table, agencies))
-    for table in (FigureMonth, FigureBucket):
-        session.execute(_of(delete(table).where(table.month == month.label), table, agencies))
-    _insert(session, FigureDay, rows.day_counts(month, agencies))
-    for buckets in rows.day_buckets(month, agencies):
+        session.execute(_of(delete(table).where(table.day.in_(labels)), table, agencies))
+    _insert(session, FigureDay, rows.day_counts(days, agencies))
+    for buckets in rows.day_buckets(days, agencies):
         _insert(session, FigureDayBucket, buckets)
-    _insert(session, FigureMonth, rows.counts_of_days(month, agencies))
-    _insert(session, FigureBucket, rows.buckets_of_days(month, agencies))
+
+
+def _replace(
+    session: Session, label: str, sums: list[Select[Any]], agencies: Sequence[str] | None
+) -> None:
+    """Replace the ``figure_months`` and ``figure_buckets`` rows of ``label`` by ``sums``."""
+    for table, query in zip((FigureMonth, FigureBucket), sums, strict=True):
+        session.execute(_of(delete(table).where(table.month == label), table, agencies))
+        _insert(session, table, query)
+
+
+def _respan(session: Session, redone: dict[str, list[str] | None]) -> None:
+    """Redo the quarters, then the years, of the months ``redone`` (for the same agencies)."""
+    quarters = _joined((quarter_of(month), agencies) for month, agencies in redone.items())
+    for quarter, agencies in quarters.items():
+        sums = rows.span_of_parts(quarter, months_of(quarter), agencies)
+        _replace(session, quarter, sums, agencies)
+    years = _joined((quarter[:4], agencies) for quarter, agencies in quarters.items())
+    for year, agencies in years.items():
+        _replace(session, year, rows.span_of_parts(year, quarters_of(year), agencies), agencies)
+
+
+def _joined(
+    pairs: Iterable[tuple[str, list[str] | None]],
+) -> dict[str, list[str] | None]:
+    """The agencies of each label, together; ``None`` (all agencies) takes in any list."""
+    joined: dict[str, set[str] | None] = {}
+    for label, agencies in pairs:
+        if agencies is None or joined.get(label, set()) is None:
+            joined[label] = None
+        else:
+            joined[label] = joined.get(label, set()) | set(agencies)  # type: ignore[operator]
+    return {label: None if a is None else sorted(a) for label, a in joined.items()}
 
 
 def _of(statement: Any, table: Any, agencies: Sequence[str] | None) -> Any:
@@ -88,6 +117,31 @@ def _dirty(session: Session, months: Sequence[Period], since: datetime) -> dict[
     return found
 
 
+def _redo_changed(
+    session: Session, month: Period, agencies: Sequence[str], since: datetime
+) -> list[str]:
+    """Redo the days of ``month`` with a referral changed at or after ``since``; the agencies.
+
+    Each agency's days only: agencies with the same changed days are redone together.
+    """
+    days = month.days()
+    day = rows.day_of(days)
+    query = (
+        select(Referral.agreement_id, day)
+        .where(Referral.updated_at >= since, *rows.received_on(days, agencies))
+        .group_by(Referral.agreement_id, day)
+    )
+    changed: dict[str, set[str]] = defaultdict(set)
+    for agreement_id, label in session.execute(query):
+        changed[agreement_id].add(label)
+    grouped: dict[tuple[Period, ...], list[str]] = defaultdict(list)
+    for agreement_id, labels in sorted(changed.items()):
+        grouped[tuple(d for d in days if d.label in labels)].append(agreement_id)
+    for changed_days, same in grouped.items():
+        _redo_days(session, list(changed_days), same)
+    return sorted(changed)
+
+
 def whole_months(period: Period) -> list[Period]:
     """The Jalali months of ``period`` that it covers from their first day to their last."""
     return [
@@ -105,7 +159,9 @@ def touched_months(period: Period) -> list[Period]:
 def refresh(session: Session, period: Period, *, rebuild: bool = False) -> int:
     """Bring the roll-up of every month ``period`` touches up to date; the (agency, month) redone.
 
-    A month is redone whole, its days and its own row, even when ``period`` only cuts it.
+    A month never computed is computed whole, even when ``period`` only cuts it. In a month
+    computed before, only the days with a changed referral are redone, for the agencies changed;
+    then the month's rows from its days, and its quarter's and year's from their months.
     """
     months = touched_months(period)
     with _refresh_session(session) as writer:
@@ -117,22 +173,27 @@ def refresh(session: Session, period: Period, *, rebuild: bool = False) -> int:
                 )
             ).all()
         )
-        redone = 0
         known = [m for m in months if m.label in marks and not rebuild]
+        redo: dict[str, list[str] | None] = {}
         for month in months:
             if month not in known:
-                _recompute(writer, month, None)
-                redone += 1
+                _redo_days(writer, month.days(), None)
+                redo[month.label] = None
         if known:
             lag = timedelta(seconds=get_settings().figures_refresh_lag_seconds)
             since = min(marks[m.label] for m in known) - lag
             by_label = {m.label: m for m in known}
-            for label, agencies in _dirty(writer, known, since).items():
+            for label, changed in _dirty(writer, known, since).items():
                 if label in by_label:
-                    _recompute(writer, by_label[label], sorted(agencies))
-                    redone += len(agencies)
+                    agencies = _redo_changed(writer, by_label[label], sorted(changed), since)
+                    if agencies:
+                        redo[label] = agencies
+        for label, agencies in redo.items():
+            month = parse_period(label)
+            _replace(writer, label, rows.month_of_days(month, agencies), agencies)
+        _respan(writer, redo)
         _mark(writer, months, started)
-        return redone
+        return sum(1 if agencies is None else len(agencies) for agencies in redo.values())
 
 
 def _mark(session: Session, months: Sequence[Period], at: datetime) -> None:

@@ -1,12 +1,10 @@
-"""The ``SELECT``\\ s over the roll-up's rows: days from ``referrals``, months from days, periods.
+"""The ``SELECT``\\ s that fill the roll-up: days from ``referrals``, months from days, and so on.
 
 A day is a Tehran day (midnight to midnight, as :meth:`Period.days` cuts it), labelled with its
 Jalali date; the label is computed in SQL by comparing ``created_at`` with the day boundaries of
 the month, so it is exact across Iran's old summer-time changes and the same on every database.
-A month's rows are the sums of its days' rows, so a month and its days always agree, and
-:func:`of_period` reads any period from them: whole months from the month rows, and where a range
-of days cuts a month, the days it covers — or the month less the days it leaves out, whichever
-reads fewer days (at most half a month at each end of a range).
+A month's rows are the sums of its days' rows, a quarter's and a year's the sums of its months',
+so they always agree (:mod:`hub.figures.cover` reads a period from them).
 """
 
 from __future__ import annotations
@@ -14,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select, union_all
-from sqlalchemy.sql import Select, Subquery
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from hub.db.models import Referral
 from hub.db.models_figures import FigureBucket, FigureDay, FigureDayBucket, FigureMonth
 from hub.figures.histogram import bucket_sql
-from hub.figures.periods import Period, parse_period
+from hub.figures.periods import Period
 from hub.states import ReferralState
 
 MEASURES = {"view": Referral.view_working_seconds, "resolve": Referral.resolve_working_seconds}
@@ -51,25 +49,42 @@ def day_span(period: Period) -> tuple[str, str]:
     return days[0].label, days[-1].label
 
 
-def _day_of(month: Period) -> ColumnElement[str]:
-    """The Jalali day label of ``Referral.created_at``, for referrals received in ``month``."""
-    return case(*((Referral.created_at < day.end, day.label) for day in month.days()))
+def day_of(days: Sequence[Period]) -> ColumnElement[str]:
+    """The label of the day of ``days`` (in order) that ``Referral.created_at`` falls on, as SQL.
+
+    Only for referrals received on one of ``days``: it halves them at each ``CASE``, five
+    comparisons a referral for a month instead of fifteen on average.
+    """
+    if len(days) == 1:
+        return literal(days[0].label)
+    middle = len(days) // 2
+    return case(
+        (Referral.created_at < days[middle].start, day_of(days[:middle])),
+        else_=day_of(days[middle:]),
+    )
 
 
-def _received_in(month: Period, agencies: Sequence[str] | None) -> list[Any]:
-    where: list[Any] = [Referral.created_at >= month.start, Referral.created_at < month.end]
-    if agencies is not None:
-        where.append(Referral.agreement_id.in_(agencies))
-    return where
+def received_on(days: Sequence[Period], agencies: Sequence[str] | None) -> list[Any]:
+    """Where a referral was received on one of ``days`` (in order), by one of ``agencies``."""
+    runs: list[list[Any]] = []  # [start, end) of each run of consecutive days
+    for day in days:
+        if runs and runs[-1][1] == day.start:
+            runs[-1][1] = day.end
+        else:
+            runs.append([day.start, day.end])
+    where: list[Any] = [
+        or_(*(and_(Referral.created_at >= a, Referral.created_at < b) for a, b in runs))
+    ]
+    return where + ([Referral.agreement_id.in_(agencies)] if agencies is not None else [])
 
 
-def day_counts(month: Period, agencies: Sequence[str] | None = None) -> Select[Any]:
-    """Rows shaped like ``figure_days`` for the referrals received in ``month``."""
+def day_counts(days: Sequence[Period], agencies: Sequence[str] | None = None) -> Select[Any]:
+    """Rows shaped like ``figure_days`` for the referrals received on ``days``."""
     view_met, view_done = _met_and_done(seen(), Referral.view_due_at)
     act_met, act_done = _met_and_done(acted(), Referral.act_due_at)
     result_met, result_done = _met_and_done(Referral.resolved_at, Referral.result_due_at)
     failed = Referral.state == str(ReferralState.DELIVERY_FAILED)
-    day = _day_of(month)
+    day = day_of(days)
     return (
         select(
             day.label("day"),
@@ -85,15 +100,15 @@ def day_counts(month: Period, agencies: Sequence[str] | None = None) -> Select[A
             result_met.label("result_met"),
             result_done.label("result_done"),
         )
-        .where(*_received_in(month, agencies))
+        .where(*received_on(days, agencies))
         .group_by(Referral.agreement_id, day)
     )
 
 
-def day_buckets(month: Period, agencies: Sequence[str] | None = None) -> list[Select[Any]]:
-    """Rows shaped like ``figure_day_buckets`` for ``month``'s referrals, one query per measure."""
+def day_buckets(days: Sequence[Period], agencies: Sequence[str] | None = None) -> list[Select[Any]]:
+    """Rows shaped like ``figure_day_buckets`` for the referrals of ``days``, one per measure."""
     selects = []
-    day = _day_of(month)
+    day = day_of(days)
     for measure, column in MEASURES.items():
         bucket = bucket_sql(column)
         selects.append(
@@ -104,114 +119,66 @@ def day_buckets(month: Period, agencies: Sequence[str] | None = None) -> list[Se
                 bucket.label("bucket"),
                 func.count().label("referrals"),
             )
-            .where(*_received_in(month, agencies), column.is_not(None))
+            .where(*received_on(days, agencies), column.is_not(None))
             .group_by(Referral.agreement_id, day, bucket)
         )
     return selects
 
 
-def _of_days(table: Any, period: Period, agencies: Sequence[str] | None) -> list[Any]:
+def labelled(table: Any, labels: Sequence[str], agencies: Sequence[str] | None) -> list[Any]:
+    """Where ``table``'s rows are of ``labels`` (months, quarters, years) and ``agencies``."""
+    where = [table.month.in_(labels)]
+    return where + ([table.agreement_id.in_(agencies)] if agencies is not None else [])
+
+
+def on_days(table: Any, period: Period, agencies: Sequence[str] | None) -> list[Any]:
+    """Where ``table``'s rows are of the days of ``period`` and of ``agencies``."""
     first, last = day_span(period)
     where = [table.day.between(first, last)]
-    if agencies is not None:
-        where.append(table.agreement_id.in_(agencies))
-    return where
+    return where + ([table.agreement_id.in_(agencies)] if agencies is not None else [])
 
 
-def counts_of_days(period: Period, agencies: Sequence[str] | None = None) -> Select[Any]:
-    """``figure_months``-shaped rows labelled ``period.label``: the sums of its stored days."""
+def summed_counts(label: str, table: Any, where: list[Any]) -> Select[Any]:
+    """``figure_months``-shaped rows labelled ``label``: ``table``'s rows matching, summed."""
     return (
         select(
-            literal(period.label).label("month"),
-            FigureDay.agreement_id,
-            *(func.sum(FigureDay.__table__.c[name]).label(name) for name in COUNTS),
+            literal(label).label("month"),
+            table.agreement_id,
+            *(func.sum(table.__table__.c[name]).label(name) for name in COUNTS),
         )
-        .where(*_of_days(FigureDay, period, agencies))
-        .group_by(FigureDay.agreement_id)
+        .where(*where)
+        .group_by(table.agreement_id)
     )
 
 
-def buckets_of_days(period: Period, agencies: Sequence[str] | None = None) -> Select[Any]:
-    """``figure_buckets``-shaped rows labelled ``period.label``: the sums of its stored days."""
-    table = FigureDayBucket
+def summed_buckets(label: str, table: Any, where: list[Any]) -> Select[Any]:
+    """``figure_buckets``-shaped rows labelled ``label``: ``table``'s rows matching, summed."""
     return (
         select(
-            literal(period.label).label("month"),
+            literal(label).label("month"),
             table.measure,
             table.agreement_id,
             table.bucket,
             func.sum(table.referrals).label("referrals"),
         )
-        .where(*_of_days(table, period, agencies))
+        .where(*where)
         .group_by(table.measure, table.agreement_id, table.bucket)
     )
 
 
-def of_period(period: Period, only: str | None = None) -> tuple[Subquery, Subquery]:
-    """``figure_months``- and ``figure_buckets``-shaped rows that sum, per month, to ``period``'s.
-
-    Only agency ``only``'s, when given. A month read as "less the days left out" has rows of
-    negative counts, so a key may sum to zero where the period has none: callers drop those.
-    """
-    months: list[str] = []
-    counts: list[Select[Any]] = []
-    buckets: list[Select[Any]] = []
-    for cut in period.months():
-        month = parse_period(cut.label)
-        if (cut.start, cut.end) == (month.start, month.end):
-            months.append(month.label)
-        elif 2 * len(cut.days()) <= len(month.days()):
-            counts.append(_day_counts(cut.label, cut, 1, only))
-            buckets.append(_day_buckets(cut.label, cut, 1, only))
-        else:
-            months.append(month.label)
-            for left_out in (
-                Period(month.label, month.start, cut.start),
-                Period(month.label, cut.end, month.end),
-            ):
-                if left_out.start < left_out.end:
-                    counts.append(_day_counts(month.label, left_out, -1, only))
-                    buckets.append(_day_buckets(month.label, left_out, -1, only))
-    counts.insert(0, _month_counts(months, only))
-    buckets.insert(0, _month_buckets(months, only))
-    return union_all(*counts).subquery(), union_all(*buckets).subquery()
+def month_of_days(month: Period, agencies: Sequence[str] | None) -> list[Select[Any]]:
+    """A month's rows (counts, buckets): the sums of its days."""
+    return [
+        summed_counts(month.label, FigureDay, on_days(FigureDay, month, agencies)),
+        summed_buckets(month.label, FigureDayBucket, on_days(FigureDayBucket, month, agencies)),
+    ]
 
 
-def _only(table: Any, only: str | None) -> list[Any]:
-    return [table.agreement_id == only] if only else []
-
-
-def _month_counts(labels: list[str], only: str | None) -> Select[Any]:
-    columns = (FigureMonth.__table__.c[name] for name in ("month", "agreement_id", *COUNTS))
-    return select(*columns).where(FigureMonth.month.in_(labels), *_only(FigureMonth, only))
-
-
-def _month_buckets(labels: list[str], only: str | None) -> Select[Any]:
-    table = FigureBucket
-    return select(table.__table__).where(table.month.in_(labels), *_only(table, only))
-
-
-def _signed(column: Any, sign: int) -> Any:
-    return column if sign > 0 else -column
-
-
-def _day_counts(label: str, days: Period, sign: int, only: str | None) -> Select[Any]:
-    """The stored days of ``days``, as rows of month ``label``, their counts times ``sign``."""
-    first, last = day_span(days)
-    return select(
-        literal(label).label("month"),
-        FigureDay.agreement_id,
-        *(_signed(FigureDay.__table__.c[name], sign).label(name) for name in COUNTS),
-    ).where(FigureDay.day.between(first, last), *_only(FigureDay, only))
-
-
-def _day_buckets(label: str, days: Period, sign: int, only: str | None) -> Select[Any]:
-    first, last = day_span(days)
-    table = FigureDayBucket
-    return select(
-        literal(label).label("month"),
-        table.measure,
-        table.agreement_id,
-        table.bucket,
-        _signed(table.referrals, sign).label("referrals"),
-    ).where(table.day.between(first, last), *_only(table, only))
+def span_of_parts(
+    label: str, parts: Sequence[str], agencies: Sequence[str] | None
+) -> list[Select[Any]]:
+    """A quarter's or year's rows (counts, buckets): the sums of its parts' rows."""
+    return [
+        summed_counts(label, FigureMonth, labelled(FigureMonth, parts, agencies)),
+        summed_buckets(label, FigureBucket, labelled(FigureBucket, parts, agencies)),
+    ]

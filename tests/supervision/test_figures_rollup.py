@@ -27,7 +27,9 @@ from hub.db.models_figures import FigureDay
 from hub.db.session import session_scope
 from hub.figures import Figures, Period, figures, parse_period, trend
 from hub.figures.histogram import bucket_of, bucket_value
+from hub.figures.rollup import refresh
 from hub.jalali import TEHRAN
+from hub.settings import get_settings
 from hub.states import POLLED, ReferralState
 
 AGENCIES = ("figures-r1", "figures-r2", "figures-r3")
@@ -287,12 +289,13 @@ def _before_now(due: datetime | None) -> bool:
     return due is not None and due < NOW
 
 
-def _assert_board_is_worked_out(period_text: str) -> None:
+def _assert_board_is_worked_out(period_text: str, also: tuple[str, ...] = ()) -> None:
     period = parse_period(period_text)
+    agencies = [*AGENCIES, *SPARSE, *also]
     with session_scope() as session:
-        board = figures(session, period, agreement_ids=[*AGENCIES, *SPARSE], now=NOW)
+        board = figures(session, period, agreement_ids=agencies, now=NOW)
     with session_scope() as session:
-        for agency in (*AGENCIES, *SPARSE):
+        for agency in agencies:
             row = next(a for a in board.agencies if a.agreement_id == agency)
             assert asdict(row) == asdict(_worked(session, period, agency)), (period_text, agency)
         province = asdict(_worked(session, period, None))
@@ -373,3 +376,38 @@ def test_figures_follow_referrals_changed_and_added_after_the_roll_up_was_built(
     for period in PERIODS:
         _assert_board_is_worked_out(period)
     _assert_trend_is_worked_out("1397-12-15..1398-02-05", None)
+
+
+def test_a_quarter_and_a_year_follow_one_agency_changed_in_one_month_and_another_in_the_next(
+    rng: random.Random,
+) -> None:
+    first, second = "figures-r6", "figures-r7"  # no other test changes them
+    with session_scope() as session:
+        _plain(session, first, _on(1398, 1, 12, 9), worked=True)
+    with session_scope() as session:
+        figures(session, parse_period("1398"), now=NOW)  # the year, its quarters and months built
+    with session_scope() as session:
+        referral = session.scalars(select(Referral).where(Referral.agreement_id == first)).one()
+        referral.resolved_at = referral.created_at + timedelta(days=20)  # now late
+        referral.resolve_working_seconds = 90 * 3600
+        _plain(session, second, _on(1398, 2, 10, 9), worked=True)
+    for period in ("1398-Q1", "1398", "1397-12-20..1398-02-31"):
+        _assert_board_is_worked_out(period, also=(first, second))
+
+
+def test_a_refresh_redoes_only_the_day_of_the_one_referral_changed(
+    rng: random.Random, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "figures_refresh_lag_seconds", 0.0)
+    agency, period = "figures-r8", parse_period("1398-02")  # no other test changes r8
+    with session_scope() as session:
+        _plain(session, agency, _on(1398, 2, 15, 9), worked=False)
+    with session_scope() as session:
+        figures(session, period, now=NOW)  # built, and r8's day with it
+    with session_scope() as session:
+        referral = session.scalars(select(Referral).where(Referral.agreement_id == agency)).one()
+        referral.state, referral.delivered_at = "in_progress", referral.created_at
+    with session_scope() as session:
+        assert refresh(session, period) == 1  # one agency, on one day
+    _assert_board_is_worked_out("1398-02", also=(agency,))
+    _assert_board_is_worked_out("1398-02-15..1398-02-15", also=(agency,))
