@@ -81,9 +81,9 @@ def _recover_abandoned(session: Session, now: datetime, limit: int) -> None:
         )
 
 
-def waiting_deliveries(queue: str | None = None) -> int:
-    """Tasks sent to the workers' queue (default: the one delivery tasks go to) and not yet
-    taken by a worker; 0 when the broker can't say."""
+def waiting_tasks(queue: str | None = None) -> int:
+    """Tasks sent to the workers' queue (default: the one every task goes to) and not yet taken
+    by a worker; 0 when the broker can't say."""
     from hub.celery_app import app
 
     queue = queue or app.conf.task_default_queue
@@ -95,5 +95,14 @@ def waiting_deliveries(queue: str | None = None) -> int:
                 return 0
             return int(declared.message_count)
     except Exception as exc:  # the broker is down: the sends will fail and be retried anyway
-        log.warning("dispatch: cannot read the length of queue %s: %s", queue, exc)
+        log.warning("cannot read the length of queue %s: %s", queue, exc)
         return 0
+
+
+def queue_room(limit: int) -> int:
+    """How many more tasks a sweep may send now: ``limit`` minus those already waiting.
+
+    The poll and notification sweeps ask too: their work is due again after a lease as well, and
+    re-sent on top of a backlog it would bury the deliveries behind copies of itself.
+    """
+    return max(0, limit - waiting_tasks())

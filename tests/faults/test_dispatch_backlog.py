@@ -19,7 +19,7 @@ from hub.agreements.registry import get_registry
 from hub.celery_app import app
 from hub.db.models import Referral
 from hub.db.session import session_scope
-from hub.dispatch import claim_due_deliveries, waiting_deliveries
+from hub.dispatch import claim_due_deliveries, waiting_tasks
 from hub.intake import submit_request
 from hub.settings import get_settings
 from tests.support.requests import citizen_request
@@ -73,15 +73,15 @@ def test_a_full_queue_gets_no_more_tasks_and_the_leases_stay_as_they_were(
 
 def test_the_tasks_waiting_are_read_from_the_brokers_queue(broker: str) -> None:
     queue = f"backlog-{uuid.uuid4().hex[:8]}"
-    assert waiting_deliveries(queue) == 0  # never declared
+    assert waiting_tasks(queue) == 0  # never declared
     with kombu.Connection(app.conf.broker_url) as connection:
         producer = connection.Producer()
         target = kombu.Queue(queue, routing_key=queue)
         for number in range(3):
             producer.publish({"n": number}, routing_key=queue, declare=[target])
         try:
-            assert waiting_deliveries(queue) == 3
+            assert waiting_tasks(queue) == 3
         finally:
             connection.default_channel.queue_purge(queue)
             target.bind(connection.default_channel).delete()
-    assert waiting_deliveries(queue) == 0
+    assert waiting_tasks(queue) == 0
