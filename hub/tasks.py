@@ -19,7 +19,7 @@ from hub.agreements.registry import get_registry
 from hub.celery_app import app
 from hub.db.session import session_scope
 from hub.delivery import deliver
-from hub.dispatch import claim_due_deliveries, waiting_deliveries
+from hub.dispatch import claim_due_deliveries, queue_room, waiting_tasks
 from hub.errors import ConnectorError
 from hub.polling import claim_due_polls, poll_referrals
 from hub.settings import get_settings
@@ -58,7 +58,7 @@ def poll_referrals_task(agreement_id: str, referral_ids: list[int]) -> int:
 def dispatch_due() -> int:
     settings = get_settings()
     lease = timedelta(seconds=settings.dispatch_lease_seconds)
-    waiting = waiting_deliveries()  # a backlog is not sent again on top of itself
+    waiting = waiting_tasks()  # a backlog is not sent again on top of itself
     with session_scope() as session:
         ids = claim_due_deliveries(session, lease, settings.sweep_batch_size, waiting=waiting)
     for referral_id in ids:
@@ -68,6 +68,8 @@ def dispatch_due() -> int:
 
 @app.task(name="hub.poll_sweep")
 def poll_sweep() -> int:
+    if not queue_room(get_settings().sweep_batch_size):
+        return 0  # polls already waiting in the queue: none sent again on top of them
     with session_scope() as session:
         batches = claim_due_polls(session, get_registry(), get_settings().sweep_batch_size)
     count = 0
@@ -122,7 +124,8 @@ def notification_sweep() -> int:
     settings = get_settings()
     lease = timedelta(seconds=settings.notification_lease_seconds)
     with session_scope() as session:
-        ids = claim_due_notifications(session, utcnow(), lease, settings.sweep_batch_size)
+        room = queue_room(settings.sweep_batch_size)
+        ids = claim_due_notifications(session, utcnow(), lease, room)
     for notification_id in ids:
         send_notification_task.delay(notification_id)
     return len(ids)
