@@ -58,6 +58,7 @@ def main() -> None:
         stuck = [u.split(": ", 1)[0] for u in verdict.unsettled]
         gaps = sorted({g.split(": ", 1)[0] for g in verdict.audit_gaps})
         inspected = cluster.explain(stuck[:40] + gaps)
+        retrying = cluster.retry_scheduled(stuck)
     finally:
         sampling.set()
         cluster.stop(keep=args.keep)
@@ -70,7 +71,11 @@ def main() -> None:
           f"delivery_failed: {len(verdict.failed)} {dict(reasons)}")  # fmt: skip
     waiting = Counter(u.rsplit(": ", 1)[1] for u in verdict.unsettled)
     print(f"not settled when the run ended (by state): {dict(waiting)}")
-    print(f"lost: {len(verdict.lost) + len(verdict.unsettled)}; "
+    latest = f", the latest in {max(retrying.values()):.0f} s" if retrying else ""
+    print(f"of those, pending with their next attempt ahead (backoff, breaker or dispatch "
+          f"lease): {len(retrying)}{latest}; due now or in flight: "
+          f"{len(verdict.unsettled) - len(retrying)}")  # fmt: skip
+    print(f"lost (accepted, not in the database): {len(verdict.lost)}; "
           f"duplicated at the agency: {verdict.agency_duplicates}; "
           f"orphan tickets: {len(verdict.orphan_tickets)}")  # fmt: skip
     print(f"updates applied twice: {len(verdict.updates_applied_twice)}; "

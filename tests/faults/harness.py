@@ -471,6 +471,18 @@ class Cluster:
                 lines.append(f"    {eid} {at:%H:%M:%S.%f} {kind} {what} by {actor} {extra or ''}")
         return lines
 
+    def retry_scheduled(self, references: list[str]) -> dict[str, float]:
+        """Of these referrals, the pending ones whose next attempt is still ahead (a backoff or
+        an open breaker), and in how many seconds; the rest nothing will send by itself."""
+        if not references:
+            return {}
+        rows = self._query(
+            "SELECT reference, extract(epoch FROM next_attempt_at - now()) FROM referrals "
+            "WHERE reference = ANY(%s) AND state = 'pending' AND next_attempt_at > now()",
+            references,
+        )
+        return {reference: float(seconds) for reference, seconds in rows}
+
     def _agency_tickets(self) -> list[tuple[str, str]]:
         """(ticket id, the referral reference it carries) of every ticket the agency opened."""
         tickets = []
