@@ -55,8 +55,8 @@ FILL = [
         c + interval '1 day', c + interval '3 days', c + interval '10 days',
         c + (g %% 48) * interval '1 hour', c + (g %% 96) * interval '1 hour',
         CASE WHEN g %% 7 = 0 OR g %% 50 = 0 THEN NULL ELSE c + (g %% 300) * interval '1 hour' END,
-        (g * 7919) %% 172800, (g * 7919) %% 345600,
-        CASE WHEN g %% 7 = 0 OR g %% 50 = 0 THEN NULL ELSE (g * 104729) %% 1080000 END
+        (g::bigint * 7919) %% 172800, (g::bigint * 7919) %% 345600,
+        CASE WHEN g %% 7 = 0 OR g %% 50 = 0 THEN NULL ELSE (g::bigint * 104729) %% 1080000 END
     FROM (SELECT g, %(start)s::timestamptz + (g::float / %(n)s) * %(span)s::interval AS c
           FROM generate_series(1, %(n)s) AS g) AS t
     """,

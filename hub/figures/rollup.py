@@ -47,13 +47,12 @@ from hub.settings import get_settings
 _LOCK = 7_301_405  # pg_advisory_xact_lock key of figure refreshes
 
 
-def _redo_days(session: Session, days: list[Period], agencies: Sequence[str] | None) -> None:
-    """Redo the rows of ``days`` of ``agencies`` (all: ``None``) from referrals."""
-    labels = [day.label for day in days]
+def _redo_days(session: Session, groups: rows.Groups) -> None:
+    """Redo the day rows of ``groups`` (agencies, or all; their days) from referrals."""
     for table in (FigureDay, FigureDayBucket):
-        session.execute(_of(delete(table).where(table.day.in_(labels)), table, agencies))
-    _insert(session, FigureDay, rows.day_counts(days, agencies))
-    for buckets in rows.day_buckets(days, agencies):
+        session.execute(delete(table).where(rows.stored_on(table, groups)))
+    _insert(session, FigureDay, rows.day_counts(groups))
+    for buckets in rows.day_buckets(groups):
         _insert(session, FigureDayBucket, buckets)
 
 
@@ -122,13 +121,13 @@ def _redo_changed(
 ) -> list[str]:
     """Redo the days of ``month`` with a referral changed at or after ``since``; the agencies.
 
-    Each agency's days only: agencies with the same changed days are redone together.
+    Each agency's changed days only (agencies with the same changed days grouped).
     """
     days = month.days()
     day = rows.day_of(days)
     query = (
         select(Referral.agreement_id, day)
-        .where(Referral.updated_at >= since, *rows.received_on(days, agencies))
+        .where(Referral.updated_at >= since, rows.received_on([(agencies, days)]))
         .group_by(Referral.agreement_id, day)
     )
     changed: dict[str, set[str]] = defaultdict(set)
@@ -137,8 +136,8 @@ def _redo_changed(
     grouped: dict[tuple[Period, ...], list[str]] = defaultdict(list)
     for agreement_id, labels in sorted(changed.items()):
         grouped[tuple(d for d in days if d.label in labels)].append(agreement_id)
-    for changed_days, same in grouped.items():
-        _redo_days(session, list(changed_days), same)
+    if grouped:
+        _redo_days(session, [(same, changed_days) for changed_days, same in grouped.items()])
     return sorted(changed)
 
 
@@ -177,7 +176,7 @@ def refresh(session: Session, period: Period, *, rebuild: bool = False) -> int:
         redo: dict[str, list[str] | None] = {}
         for month in months:
             if month not in known:
-                _redo_days(writer, month.days(), None)
+                _redo_days(writer, [(None, month.days())])
                 redo[month.label] = None
         if known:
             lag = timedelta(seconds=get_settings().figures_refresh_lag_seconds)

@@ -64,27 +64,46 @@ def day_of(days: Sequence[Period]) -> ColumnElement[str]:
     )
 
 
-def received_on(days: Sequence[Period], agencies: Sequence[str] | None) -> list[Any]:
-    """Where a referral was received on one of ``days`` (in order), by one of ``agencies``."""
+Groups = Sequence[tuple[Sequence[str] | None, Sequence[Period]]]
+"""Which rows to redo: (agencies, or ``None`` for all; their days, in order), group by group."""
+
+
+def received_on(groups: Groups) -> ColumnElement[bool]:
+    """Where a referral was received on one of the days of its agency's group."""
+    return or_(*(_received(agencies, days) for agencies, days in groups))
+
+
+def _received(agencies: Sequence[str] | None, days: Sequence[Period]) -> ColumnElement[bool]:
     runs: list[list[Any]] = []  # [start, end) of each run of consecutive days
     for day in days:
         if runs and runs[-1][1] == day.start:
             runs[-1][1] = day.end
         else:
             runs.append([day.start, day.end])
-    where: list[Any] = [
-        or_(*(and_(Referral.created_at >= a, Referral.created_at < b) for a, b in runs))
-    ]
-    return where + ([Referral.agreement_id.in_(agencies)] if agencies is not None else [])
+    on = or_(*(and_(Referral.created_at >= a, Referral.created_at < b) for a, b in runs))
+    return on if agencies is None else and_(Referral.agreement_id.in_(agencies), on)
 
 
-def day_counts(days: Sequence[Period], agencies: Sequence[str] | None = None) -> Select[Any]:
-    """Rows shaped like ``figure_days`` for the referrals received on ``days``."""
+def stored_on(table: Any, groups: Groups) -> ColumnElement[bool]:
+    """Where a row of ``table`` (``figure_days``, ``figure_day_buckets``) is of one group."""
+    terms = []
+    for agencies, days in groups:
+        on = table.day.in_([day.label for day in days])
+        terms.append(on if agencies is None else and_(table.agreement_id.in_(agencies), on))
+    return or_(*terms)
+
+
+def _days(groups: Groups) -> list[Period]:
+    return sorted({day for _, days in groups for day in days}, key=lambda day: day.start)
+
+
+def day_counts(groups: Groups) -> Select[Any]:
+    """Rows shaped like ``figure_days`` for the referrals received on the days of ``groups``."""
     view_met, view_done = _met_and_done(seen(), Referral.view_due_at)
     act_met, act_done = _met_and_done(acted(), Referral.act_due_at)
     result_met, result_done = _met_and_done(Referral.resolved_at, Referral.result_due_at)
     failed = Referral.state == str(ReferralState.DELIVERY_FAILED)
-    day = day_of(days)
+    day = day_of(_days(groups))
     return (
         select(
             day.label("day"),
@@ -100,15 +119,15 @@ def day_counts(days: Sequence[Period], agencies: Sequence[str] | None = None) ->
             result_met.label("result_met"),
             result_done.label("result_done"),
         )
-        .where(*received_on(days, agencies))
+        .where(received_on(groups))
         .group_by(Referral.agreement_id, day)
     )
 
 
-def day_buckets(days: Sequence[Period], agencies: Sequence[str] | None = None) -> list[Select[Any]]:
-    """Rows shaped like ``figure_day_buckets`` for the referrals of ``days``, one per measure."""
+def day_buckets(groups: Groups) -> list[Select[Any]]:
+    """Rows shaped like ``figure_day_buckets`` for the same referrals, one query per measure."""
     selects = []
-    day = day_of(days)
+    day = day_of(_days(groups))
     for measure, column in MEASURES.items():
         bucket = bucket_sql(column)
         selects.append(
@@ -119,7 +138,7 @@ def day_buckets(days: Sequence[Period], agencies: Sequence[str] | None = None) -
                 bucket.label("bucket"),
                 func.count().label("referrals"),
             )
-            .where(*received_on(days, agencies), column.is_not(None))
+            .where(received_on(groups), column.is_not(None))
             .group_by(Referral.agreement_id, day, bucket)
         )
     return selects
