@@ -18,8 +18,9 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hub import metrics
@@ -41,6 +42,7 @@ from hub.states import ReferralState
 
 log = logging.getLogger(__name__)
 S = ReferralState
+_ATTEMPTS = DeliveryAttempt.__table__
 
 
 class DeliveryOutcome(StrEnum):
@@ -150,15 +152,20 @@ def _settle(
     with session_scope() as session:
         now = utcnow()
         attempt, referral = claim.attempt, claim.referral
-        session.add_all([attempt, referral])  # re-attached as the claim left them: no re-read
-        attempt.finished_at, attempt.duration_ms = now, duration_ms
+        session.add(referral)  # re-attached as the claim left it: no re-read
+        finished: dict[str, Any] = {"finished_at": now, "duration_ms": duration_ms}
         if receipt is not None:
-            attempt.outcome = "delivered"
+            _finish_attempt(session, attempt, outcome="delivered", **finished)
             return _delivered(session, referral, receipt, poll_interval_seconds)
         assert error is not None
-        attempt.outcome = "permanent" if error.permanent else "transient"
-        attempt.error = str(error.message)
-        attempt.detail = {**(attempt.detail or {}), **json_safe(error.detail)}
+        _finish_attempt(
+            session,
+            attempt,
+            outcome="permanent" if error.permanent else "transient",
+            error=str(error.message),
+            detail={**(attempt.detail or {}), **json_safe(error.detail)},
+            **finished,
+        )
         if error.permanent or policy.exhausted(attempt.number):
             why = (
                 "permanent error" if error.permanent else f"gave up after {attempt.number} attempts"
@@ -182,6 +189,11 @@ def _settle(
             error=error.message,
         )
         return DeliveryOutcome.RETRY
+
+
+def _finish_attempt(session: Session, attempt: DeliveryAttempt, **values: Any) -> None:
+    """Write how the attempt ended: one UPDATE of its row (the claim's object stays detached)."""
+    session.execute(update(_ATTEMPTS).where(_ATTEMPTS.c.id == attempt.id).values(**values))
 
 
 def _moved_on(referral: Referral) -> DeliveryOutcome:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from hub.agreements.registry import get_registry
-from hub.db.models import Event, Referral
+from hub.db.models import DeliveryAttempt, Event, Referral
 from hub.db.session import session_scope
 from hub.intake import submit_request
 from hub.lifecycle import transition
@@ -75,3 +75,33 @@ def test_agency_progress_never_goes_backwards() -> None:
     assert not is_allowed(S.RESOLVED, S.VIEWED)
     assert not is_allowed(S.IN_PROGRESS, S.DELIVERED)
     assert not is_allowed(S.REROUTED, S.PENDING)
+
+
+def test_moves_and_attempts_are_written_on_tables_whose_columns_are_named_as_attributes() -> None:
+    # transition() and the delivery settle UPDATE the tables with attribute names as keys.
+    for model in (Referral, DeliveryAttempt):
+        renamed = {
+            a.key: a.columns[0].name
+            for a in inspect(model).column_attrs
+            if a.key != a.columns[0].name
+        }
+        assert renamed == {}, f"{model.__name__}: attribute ≠ column {renamed}"
+
+
+def test_a_move_writes_the_row_and_the_object_and_one_event(referral_id: int) -> None:
+    with session_scope() as session:
+        referral = session.get_one(Referral, referral_id)
+        version = referral.version
+        assert transition(session, referral, S.DELIVERING, values={"attempts": 7})
+        assert (referral.state, referral.version, referral.attempts) == (
+            S.DELIVERING,
+            version + 1,
+            7,
+        )
+    with session_scope() as session:
+        stored = session.get_one(Referral, referral_id)
+        assert (stored.state, stored.version, stored.attempts) == (S.DELIVERING, version + 1, 7)
+        moves = session.scalars(
+            select(Event).where(Event.referral_id == referral_id, Event.to_state == S.DELIVERING)
+        ).all()
+        assert len(moves) == 1
