@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime, timedelta
 
 import phonenumbers
 
@@ -144,3 +145,32 @@ def normalize_national_id(text: str) -> str:
             "کد ملی نامعتبر است؛ رقم کنترل آن درست نیست (احتمالاً رقمی اشتباه وارد شده است).",
         )
     return digits
+
+
+EARLIEST_RECEIVED = datetime(2000, 1, 1, tzinfo=UTC)
+RECEIVED_CLOCK_SKEW = timedelta(minutes=10)
+
+
+def check_received_at(text: str, now: datetime | None = None) -> str:
+    """A ``received_at`` the hub can store and count deadlines from: with an offset, not before
+    2000 and not ahead of the hub's clock by more than a few minutes. Returned unchanged."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text  # not a date-time at all: the schema check reports it
+    if moment.tzinfo is None:
+        raise NormalizationError(
+            "must give its UTC offset (e.g. +03:30)",
+            "باید اختلاف با UTC را داشته باشد (مثلاً +03:30)",
+        )
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        moment = EARLIEST_RECEIVED - timedelta(days=1)  # 0001-01-01 with a positive offset
+    if moment < EARLIEST_RECEIVED:
+        raise NormalizationError(
+            "must not be before 2000-01-01", "نباید پیش از ۱۱ دی ۱۳۷۸ (2000-01-01) باشد"
+        )
+    if moment > (now or datetime.now(UTC)) + RECEIVED_CLOCK_SKEW:
+        raise NormalizationError("must not be in the future", "نباید در آینده باشد")
+    return text

@@ -17,6 +17,7 @@ from typing import Any
 from hub.errors import FieldError, ValidationFailed
 from hub.normalize import (
     NormalizationError,
+    check_received_at,
     normalize_mobile,
     normalize_national_id,
     normalize_text,
@@ -35,6 +36,7 @@ _NORMALISERS: tuple[tuple[tuple[str, ...], Callable[[str], str]], ...] = (
     (("location", "county"), normalize_text),
     (("location", "city"), normalize_text),
     (("location", "address"), normalize_text),
+    (("received_at",), check_received_at),
 )
 # The citizen's own words, kept as received under these names in PreparedRequest.original.
 _ORIGINAL_TEXT = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -119,3 +120,22 @@ def test_it_reports_missing_fields_and_still_checks_the_ones_given() -> None:
 
 def test_it_refuses_a_submission_that_is_not_an_object() -> None:
     assert list(faults("قطعی آب")) == ["$"]
+
+
+@pytest.mark.parametrize(
+    ("received_at", "says"),
+    [
+        ("0001-01-01T00:00:00+00:03", "before 2000"),  # once a 500: out of range in UTC
+        ("1999-12-31T23:59:59+00:00", "before 2000"),
+        ("2999-01-01T00:00:00+03:30", "future"),
+    ],
+)
+def test_a_received_at_the_hub_cannot_count_from_is_refused_naming_it(received_at, says) -> None:
+    message, message_fa = faults({**SUBMITTED, "received_at": received_at})["$.received_at"]
+    assert says in message
+    assert message_fa
+
+
+def test_a_received_at_of_today_with_its_offset_is_kept_as_sent() -> None:
+    sent = datetime.now(UTC).astimezone(timezone(timedelta(hours=3, minutes=30))).isoformat()
+    assert prepare_request({**SUBMITTED, "received_at": sent}).document["received_at"] == sent
