@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import uvicorn
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -78,6 +78,7 @@ class FaultRequest(BaseModel):
     mode: FaultMode
     count: Annotated[int | None, Field(ge=1)] = None
     delay_seconds: Annotated[float, Field(ge=0)] = 1.0
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None = None
 
 
 class BatchStatusRequest(BaseModel):
@@ -131,7 +132,7 @@ def create_app(settings: RestSandboxSettings | None = None) -> RestSandboxApp:
 
     @app.post("/_control/faults")
     async def set_fault(fault: FaultRequest) -> dict[str, Any]:
-        app.faults.set(fault.mode, fault.count, fault.delay_seconds)
+        app.faults.set(fault.mode, fault.count, fault.delay_seconds, fault.method)
         return asdict(app.faults.current())
 
     @app.get("/_control/stats")

@@ -32,6 +32,7 @@ class Fault:
     mode: FaultMode = FaultMode.NONE
     count: int | None = None  # how many more requests it applies to; None = until switched off
     delay_seconds: float = 1.0
+    method: str | None = None  # only requests of this HTTP method (e.g. POST: pushes, not polls)
 
 
 class FaultSwitch:
@@ -42,10 +43,16 @@ class FaultSwitch:
         self._fault = Fault()
 
     def set(
-        self, mode: FaultMode | str, count: int | None = None, delay_seconds: float = 1.0
+        self,
+        mode: FaultMode | str,
+        count: int | None = None,
+        delay_seconds: float = 1.0,
+        method: str | None = None,
     ) -> None:
         with self._lock:
-            self._fault = Fault(FaultMode(mode), count, delay_seconds)
+            self._fault = Fault(
+                FaultMode(mode), count, delay_seconds, method.upper() if method else None
+            )
 
     def reset(self) -> None:
         self.set(FaultMode.NONE)
@@ -54,14 +61,18 @@ class FaultSwitch:
         with self._lock:
             return self._fault
 
-    def take(self) -> Fault:
-        """The fault this request gets; uses up one of its count."""
+    def take(self, method: str = "GET") -> Fault:
+        """The fault a request of ``method`` gets; uses up one of its count."""
         with self._lock:
             fault = self._fault
+            if fault.method is not None and fault.method != method:
+                return Fault()  # not for this kind of request, and not used up by it
             if fault.mode is FaultMode.NONE or fault.count is None:
                 return fault
             left = fault.count - 1
-            self._fault = Fault(fault.mode, left, fault.delay_seconds) if left > 0 else Fault()
+            self._fault = (
+                Fault(fault.mode, left, fault.delay_seconds, fault.method) if left > 0 else Fault()
+            )
             return fault
 
 
@@ -76,7 +87,7 @@ class FaultMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)
             return
-        fault = self.faults.take()
+        fault = self.faults.take(scope["method"])
         if fault.mode is FaultMode.SLOW:
             receive = await _sleep_unless_client_leaves(receive, fault.delay_seconds)
             if receive is None:

@@ -128,6 +128,18 @@ def test_a_fault_applies_to_count_requests_and_never_to_the_control_api(sandbox)
     assert http.get("/_control/stats").status_code == 200
 
 
+def test_a_fault_for_one_method_leaves_the_others_alone_and_is_not_used_up_by_them(
+    sandbox,
+) -> None:
+    _, http = sandbox
+    fault = {"mode": "reject400", "count": 1, "method": "POST"}
+    http.post("/_control/faults", json=fault).raise_for_status()
+    assert [http.get("/api/v1/health").status_code for _ in range(3)] == [200, 200, 200]
+    pushed = http.post("/api/v1/tickets/batch-status", json={"ids": []})
+    assert pushed.status_code == 400  # the POST it was waiting for
+    assert http.post("/api/v1/tickets/batch-status", json={"ids": []}).status_code != 400
+
+
 def test_faults_can_be_set_from_python_and_last_until_reset(sandbox) -> None:
     app, http = sandbox
     app.faults.set(FaultMode.GARBAGE)
