@@ -81,9 +81,13 @@ class FigureDayBucket(Base):
 
 
 class FigureRefresh(Base):
-    """When a month's roll-up rows (its days and its own) were last made to agree with referrals."""
+    """When a month's roll-up rows (its days and its own) were last made to agree with referrals.
+
+    For a quarter or a year (``1405-Q3``, ``1405``): when its rows were last summed from its
+    months; no row means a month has changed since, and the next read that needs it sums again.
+    """
 
     __tablename__ = "figure_refreshes"
 
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # as FigureMonth.month
     refreshed_at: Mapped[datetime]

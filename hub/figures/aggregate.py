@@ -77,7 +77,7 @@ def referral_counts(
     the sums of the keys' rows, its percentiles those of the pooled histograms. ``missed``: the
     keys' deadlines unmet past due, when the caller has counted them already.
     """
-    rollup.refresh(session, period)
+    rollup.refresh(session, period, spans=not by_month)
     counts, buckets = cover.of_period(period, only, by_month)
     keys = _keys(counts, by_agency, by_month)
     query = select(*keys, *(_sum(counts.c[n]).label(n) for n in _COUNTS))

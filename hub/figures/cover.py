@@ -45,7 +45,7 @@ def of_period(
 
     for cut in period.months():
         month = parse_period(cut.label)
-        if (cut.start, cut.end) == (month.start, month.end):
+        if _whole(cut):
             months.append(month.label)
         elif 2 * len(cut.days()) <= len(month.days()):
             days(cut.label, cut, 1)
@@ -63,6 +63,17 @@ def of_period(
         0, _stored(FigureBucket, labels, agencies, [c.name for c in FigureBucket.__table__.columns])
     )
     return union_all(*counts).subquery(), union_all(*buckets).subquery()
+
+
+def spans_of(period: Period) -> list[str]:
+    """The quarters and years :func:`of_period` reads ``period`` from (not ``by_month``)."""
+    whole = [cut.label for cut in period.months() if _whole(cut)]
+    return [label for label in _coarsest(whole) if "-Q" in label or "-" not in label]
+
+
+def _whole(cut: Period) -> bool:
+    month = parse_period(cut.label)
+    return (cut.start, cut.end) == (month.start, month.end)
 
 
 def _coarsest(months: list[str]) -> list[str]:

@@ -13,10 +13,12 @@ figures of a period are read, :func:`refresh` looks for referrals of the period'
 since each month was last refreshed — less :attr:`Settings.figures_refresh_lag_seconds`, so a
 transaction that stamped ``updated_at`` before the last refresh but committed after it is still
 seen — and recomputes only the days they were received on, for their agencies, then those
-agencies' months, quarters and years. A month never computed is computed whole. The beat sweep
-``hub.refresh_figures`` does the same for this month and the last, so a read usually finds little
-to do. On PostgreSQL refreshes take turns under an advisory lock and commit on their own
-connection; changes made behind the hub's back (SQL by hand) need ``refresh(..., rebuild=True)``.
+agencies' months from their days. A month never computed is computed whole. The quarter and year
+of a changed month go stale (their ``figure_refreshes`` mark is dropped) and are rebuilt from
+their months by the first read that needs them. The beat sweep ``hub.refresh_figures`` does the
+same for this month and the last, so a read usually finds little to do. On PostgreSQL refreshes
+take turns under an advisory lock and commit on their own connection; changes made behind the
+hub's back (SQL by hand) need ``refresh(..., rebuild=True)``.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from hub.db.models_figures import (
     FigureRefresh,
 )
 from hub.db.types import utcnow
-from hub.figures import rows
+from hub.figures import cover, rows
 from hub.figures.periods import Period, months_of, parse_period, quarter_of, quarters_of
 from hub.settings import get_settings
 
@@ -65,28 +67,27 @@ def _replace(
         _insert(session, table, query)
 
 
-def _respan(session: Session, redone: dict[str, list[str] | None]) -> None:
-    """Redo the quarters, then the years, of the months ``redone`` (for the same agencies)."""
-    quarters = _joined((quarter_of(month), agencies) for month, agencies in redone.items())
-    for quarter, agencies in quarters.items():
-        sums = rows.span_of_parts(quarter, months_of(quarter), agencies)
-        _replace(session, quarter, sums, agencies)
-    years = _joined((quarter[:4], agencies) for quarter, agencies in quarters.items())
-    for year, agencies in years.items():
-        _replace(session, year, rows.span_of_parts(year, quarters_of(year), agencies), agencies)
+def _fresh_spans(session: Session, labels: Sequence[str], at: datetime) -> None:
+    """Rebuild whichever of the quarters and years ``labels`` are stale (no refresh mark).
+
+    A year is the sum of its quarters, so its stale quarters are rebuilt first.
+    """
+    wanted = {q for label in labels if "-" not in label for q in quarters_of(label)}
+    wanted |= set(labels)
+    marked = set(
+        session.scalars(select(FigureRefresh.month).where(FigureRefresh.month.in_(wanted)))
+    )
+    stale = sorted(wanted - marked, key=lambda label: (label[:4], "-" not in label))
+    for label in stale:  # a year's quarters before the year
+        parts = months_of(label) if "-Q" in label else quarters_of(label)
+        _replace(session, label, rows.span_of_parts(label, parts, None), None)
+    _mark(session, stale, at)
 
 
-def _joined(
-    pairs: Iterable[tuple[str, list[str] | None]],
-) -> dict[str, list[str] | None]:
-    """The agencies of each label, together; ``None`` (all agencies) takes in any list."""
-    joined: dict[str, set[str] | None] = {}
-    for label, agencies in pairs:
-        if agencies is None or joined.get(label, set()) is None:
-            joined[label] = None
-        else:
-            joined[label] = joined.get(label, set()) | set(agencies)  # type: ignore[operator]
-    return {label: None if a is None else sorted(a) for label, a in joined.items()}
+def _unmark_spans(session: Session, months: Iterable[str]) -> None:
+    """The quarters and years of ``months`` are stale: their months have changed."""
+    spans = {span for month in months for span in (quarter_of(month), month[:4])}
+    session.execute(delete(FigureRefresh).where(FigureRefresh.month.in_(spans)))
 
 
 def _of(statement: Any, table: Any, agencies: Sequence[str] | None) -> Any:
@@ -155,12 +156,13 @@ def touched_months(period: Period) -> list[Period]:
     return [parse_period(cut.label) for cut in period.months()]
 
 
-def refresh(session: Session, period: Period, *, rebuild: bool = False) -> int:
+def refresh(session: Session, period: Period, *, rebuild: bool = False, spans: bool = True) -> int:
     """Bring the roll-up of every month ``period`` touches up to date; the (agency, month) redone.
 
     A month never computed is computed whole, even when ``period`` only cuts it. In a month
-    computed before, only the days with a changed referral are redone, for the agencies changed;
-    then the month's rows from its days, and its quarter's and year's from their months.
+    computed before, only the days with a changed referral are redone, for the agencies changed,
+    then the month's rows from its days. The quarters and years of a changed month go stale;
+    those ``period`` is read from (unless not ``spans``) are rebuilt from their months.
     """
     months = touched_months(period)
     with _refresh_session(session) as writer:
@@ -190,13 +192,14 @@ def refresh(session: Session, period: Period, *, rebuild: bool = False) -> int:
         for label, agencies in redo.items():
             month = parse_period(label)
             _replace(writer, label, rows.month_of_days(month, agencies), agencies)
-        _respan(writer, redo)
-        _mark(writer, months, started)
+        _unmark_spans(writer, redo)
+        if spans:
+            _fresh_spans(writer, cover.spans_of(period), started)
+        _mark(writer, [m.label for m in months], started)
         return sum(1 if agencies is None else len(agencies) for agencies in redo.values())
 
 
-def _mark(session: Session, months: Sequence[Period], at: datetime) -> None:
-    labels = [m.label for m in months]
+def _mark(session: Session, labels: Sequence[str], at: datetime) -> None:
     session.execute(delete(FigureRefresh).where(FigureRefresh.month.in_(labels)))
     session.add_all(FigureRefresh(month=label, refreshed_at=at) for label in labels)
     session.flush()
