@@ -54,6 +54,7 @@ def main() -> None:
         recovered_in = run_scenario(
             cluster, args.requests, rounds=args.rounds, settle_seconds=args.settle_seconds
         )
+        settled_at = time.monotonic()
         verdict = cluster.verify()
         stuck = [u.split(": ", 1)[0] for u in verdict.unsettled]
         gaps = sorted({g.split(": ", 1)[0] for g in verdict.audit_gaps})
@@ -80,7 +81,12 @@ def main() -> None:
           f"orphan tickets: {len(verdict.orphan_tickets)}")  # fmt: skip
     print(f"updates applied twice: {len(verdict.updates_applied_twice)}; "
           f"audit gaps: {len(verdict.audit_gaps)}")  # fmt: skip
-    print(f"time to recover after the last fault: {recovered_in:.1f} s; "
+    last_fault = max(at for at, _ in cluster.faults) - started
+    load_ended = settled_at - recovered_in - started
+    print(f"faults: the last at {last_fault:.0f} s; requests until {load_ended:.0f} s "
+          f"({verdict.accepted / max(load_ended, 1):.1f} accepted/s)")  # fmt: skip
+    print(f"time to recover (all settled) after the last request: {recovered_in:.1f} s, "
+          f"after the last fault: {recovered_in + load_ended - last_fault:.1f} s; "
           f"whole run: {time.monotonic() - started:.0f} s")  # fmt: skip
     if depths:
         peak = max(depths, key=lambda d: d[1])
