@@ -45,7 +45,8 @@ def tehran(month: int, day: int, hour: int = 9) -> datetime:
     return datetime.combine(day_, time(hour), tzinfo=TEHRAN).astimezone(UTC)
 
 
-def _request(session: Session, at: datetime) -> Request:
+def stored_request(session: Session, at: datetime) -> Request:
+    """A bare request row received at ``at`` (figures read only its referrals)."""
     request = Request(
         tracking_code="F" + str(secrets.randbelow(10**14)).zfill(14),
         status="referred",
@@ -82,7 +83,7 @@ def referral(
     resolve_hours: float | None = None,
 ) -> Referral:
     """One referral; times are hours after ``created``; working hours default to the same."""
-    request = _request(session, created)
+    request = stored_request(session, created)
 
     def after(hours: float | None) -> datetime | None:
         return None if hours is None else created + timedelta(hours=hours)

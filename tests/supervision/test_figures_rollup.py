@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.db.models import Referral, Request
+from hub.db.models import Referral
 from hub.db.models_deadlines import Feedback, Violation
 from hub.db.models_figures import FigureDay
 from hub.db.session import session_scope
@@ -31,6 +31,7 @@ from hub.figures.rollup import refresh
 from hub.jalali import TEHRAN
 from hub.settings import get_settings
 from hub.states import POLLED, ReferralState
+from tests.supervision.known_data import stored_request
 
 AGENCIES = ("figures-r1", "figures-r2", "figures-r3")
 # Read as "Farvardin less the days left out" by ranges such as 1398-01-05..1398-02-20: r4 has
@@ -58,30 +59,9 @@ def _tehran_midnight(day_offset: int) -> datetime:
     return datetime.combine(day, time(0), tzinfo=TEHRAN).astimezone(UTC)
 
 
-def _request(session: Session, at: datetime) -> Request:
-    request = Request(
-        tracking_code="R" + str(secrets.randbelow(10**14)).zfill(14),
-        status="referred",
-        channel="phone_111",
-        type="complaint",
-        category="water.outage",
-        county="گرگان",
-        citizen_national_id="0012345679",
-        citizen_mobile="09121234567",
-        text_fingerprint="",
-        document={},
-        original={},
-        received_at=at,
-        created_at=at,
-    )
-    session.add(request)
-    session.flush()
-    return request
-
-
 def _referral(session: Session, rng: random.Random, created: datetime) -> Referral:
     """A referral received at ``created``; what happened to it drawn at random."""
-    request = _request(session, created)
+    request = stored_request(session, created)
     hours = lambda low, high: timedelta(hours=rng.uniform(low, high))  # noqa: E731
     failed = rng.random() < 0.05
     viewed = None if failed or rng.random() < 0.15 else created + hours(0, 40)
@@ -166,7 +146,7 @@ def _plain(session: Session, agency: str, created: datetime, worked: bool) -> No
     hour = timedelta(hours=1)
     session.add(
         Referral(
-            request_id=_request(session, created).id,
+            request_id=stored_request(session, created).id,
             agreement_id=agency,
             agreement_version="v1",
             reference=f"R-{token}",
