@@ -57,7 +57,9 @@ def _submit_and_watch(
     console: Console, client: httpx.Client, world: DemoWorld, timeout: float, started: float
 ) -> int:
     # The water company's system is briefly down: its first pushes fail and are retried.
-    world.sandboxes["golestan-water"].faults.set("error500", 2, 0)
+    world.sandboxes["golestan-water"].faults.set(
+        "error500", 2, 0, method="POST", path="/api/v1/tickets"
+    )
     rows: list[tuple[Sample, dict[str, Any]]] = []
     for sample in SAMPLES:
         response = client.post("/v1/requests", json=sample.document())

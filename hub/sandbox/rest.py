@@ -79,6 +79,7 @@ class FaultRequest(BaseModel):
     count: Annotated[int | None, Field(ge=1)] = None
     delay_seconds: Annotated[float, Field(ge=0)] = 1.0
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None = None
+    path: Annotated[str | None, Field(pattern="^/")] = None
 
 
 class BatchStatusRequest(BaseModel):
@@ -132,7 +133,7 @@ def create_app(settings: RestSandboxSettings | None = None) -> RestSandboxApp:
 
     @app.post("/_control/faults")
     async def set_fault(fault: FaultRequest) -> dict[str, Any]:
-        app.faults.set(fault.mode, fault.count, fault.delay_seconds, fault.method)
+        app.faults.set(fault.mode, fault.count, fault.delay_seconds, fault.method, fault.path)
         return asdict(app.faults.current())
 
     @app.get("/_control/stats")

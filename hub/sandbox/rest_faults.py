@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,7 +32,13 @@ class Fault:
     mode: FaultMode = FaultMode.NONE
     count: int | None = None  # how many more requests it applies to; None = until switched off
     delay_seconds: float = 1.0
-    method: str | None = None  # only requests of this HTTP method (e.g. POST: pushes, not polls)
+    method: str | None = None  # only requests of this HTTP method (e.g. POST, not GET polls)
+    path: str | None = None  # only requests to this exact path (e.g. the push endpoint)
+
+    def applies_to(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method) and (
+            self.path is None or self.path == path
+        )
 
 
 class FaultSwitch:
@@ -48,10 +54,11 @@ class FaultSwitch:
         count: int | None = None,
         delay_seconds: float = 1.0,
         method: str | None = None,
+        path: str | None = None,
     ) -> None:
         with self._lock:
             self._fault = Fault(
-                FaultMode(mode), count, delay_seconds, method.upper() if method else None
+                FaultMode(mode), count, delay_seconds, method.upper() if method else None, path
             )
 
     def reset(self) -> None:
@@ -61,17 +68,17 @@ class FaultSwitch:
         with self._lock:
             return self._fault
 
-    def take(self, method: str = "GET") -> Fault:
-        """The fault a request of ``method`` gets; uses up one of its count."""
+    def take(self, method: str = "GET", path: str = "/") -> Fault:
+        """The fault a ``method`` request to ``path`` gets; uses up one of its count."""
         with self._lock:
             fault = self._fault
-            if fault.method is not None and fault.method != method:
+            if not fault.applies_to(method, path):
                 return Fault()  # not for this kind of request, and not used up by it
             if fault.mode is FaultMode.NONE or fault.count is None:
                 return fault
             left = fault.count - 1
             self._fault = (
-                Fault(fault.mode, left, fault.delay_seconds, fault.method) if left > 0 else Fault()
+                replace(fault, count=left) if left > 0 else Fault()
             )
             return fault
 
@@ -87,7 +94,7 @@ class FaultMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)
             return
-        fault = self.faults.take(scope["method"])
+        fault = self.faults.take(scope["method"], scope["path"])
         if fault.mode is FaultMode.SLOW:
             receive = await _sleep_unless_client_leaves(receive, fault.delay_seconds)
             if receive is None:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.core.waiting import wait_for, wait_for_states
-from tests.support.fixtures import Sandboxes
+from tests.support.fixtures import PUSHES, Sandboxes
 from tests.support.requests import citizen_request
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -43,7 +43,7 @@ def test_a_request_reaches_the_agency_and_its_result_comes_back(
 def test_a_transient_agency_failure_is_retried_until_delivered(
     api: httpx.Client, clean_sandboxes: Sandboxes
 ) -> None:
-    clean_sandboxes.water.faults.set("error500", 2, 0, method="POST")  # pushes only
+    clean_sandboxes.water.faults.set("error500", 2, 0, **PUSHES)  # pushes only
     code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
     body = wait_for_states(api, code, ["resolved"])
     kinds = [e["kind"] for e in body["history"]]
@@ -54,7 +54,7 @@ def test_a_transient_agency_failure_is_retried_until_delivered(
 def test_a_permanent_refusal_fails_the_delivery_at_once_with_an_alert(
     api: httpx.Client, clean_sandboxes: Sandboxes
 ) -> None:
-    clean_sandboxes.water.faults.set("reject400", 1, 0, method="POST")  # pushes only
+    clean_sandboxes.water.faults.set("reject400", 1, 0, **PUSHES)  # pushes only
     code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
     body = wait_for_states(api, code, ["delivery_failed"])
     referral = body["referrals"][0]
@@ -67,7 +67,7 @@ def test_a_permanent_refusal_fails_the_delivery_at_once_with_an_alert(
 def test_an_agency_down_for_good_ends_in_delivery_failed_after_the_retry_limit(
     api: httpx.Client, clean_sandboxes: Sandboxes
 ) -> None:
-    clean_sandboxes.water.faults.set("error500", 4, 0, method="POST")  # pushes only
+    clean_sandboxes.water.faults.set("error500", 4, 0, **PUSHES)  # pushes only
     code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
     body = wait_for_states(api, code, ["delivery_failed"])
     assert body["referrals"][0]["attempts"] == 4
@@ -78,7 +78,7 @@ def test_garbage_from_the_agency_is_retried_and_never_opens_a_second_ticket(
     api: httpx.Client, clean_sandboxes: Sandboxes
 ) -> None:
     before = clean_sandboxes.water.tickets.stats()
-    clean_sandboxes.water.faults.set("garbage", 1, 0, method="POST")  # pushes only
+    clean_sandboxes.water.faults.set("garbage", 1, 0, **PUSHES)  # pushes only
     code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
     wait_for_states(api, code, ["resolved"])
     after = clean_sandboxes.water.tickets.stats()

@@ -159,12 +159,15 @@ class Cluster:
             self._rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
         self._create_database()
         self.token = self._operator_token()
-        self.others.append(self._spawn("api", ["serve", "--port", str(self.api_port)]))
+        api = self._spawn("api", ["serve", "--port", str(self.api_port)])
+        self.others.append(api)
+        # The API first, on its own: five processes importing at once on a loaded 2-core
+        # machine made it miss its start-up wait.
+        self._wait_for_api(api)
         for _ in range(self.worker_count):
             self.workers.append(self._spawn_worker())
         for i in range(2):
             self.others.append(self._spawn_beat(i))
-        self._wait_for_api()
         return self
 
     def stop(self, keep: bool = False) -> None:
@@ -232,9 +235,11 @@ class Cluster:
     def _rabbitmqctl(self, *args: str) -> None:
         subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True)
 
-    def _wait_for_api(self, timeout: float = 60) -> None:
+    def _wait_for_api(self, api: subprocess.Popen[bytes], timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if api.poll() is not None:
+                raise RuntimeError(f"the API exited with {api.returncode}: " + self.logs())
             try:
                 if httpx.get(f"{self.api_url}/healthz", timeout=1).status_code == 200:
                     return

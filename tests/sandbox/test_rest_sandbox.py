@@ -140,6 +140,23 @@ def test_a_fault_for_one_method_leaves_the_others_alone_and_is_not_used_up_by_th
     assert http.post("/api/v1/tickets/batch-status", json={"ids": []}).status_code != 400
 
 
+def test_a_fault_for_one_path_leaves_the_other_posts_alone(sandbox) -> None:
+    _, http = sandbox
+    fault = {"mode": "reject400", "count": 1, "method": "POST", "path": "/api/v1/tickets"}
+    http.post("/_control/faults", json=fault).raise_for_status()
+    polls = [http.post("/api/v1/tickets/batch-status", json={"ids": []}) for _ in range(2)]
+    assert [poll.status_code for poll in polls] == [200, 200]  # a batch poll is a POST too
+    assert http.post("/api/v1/tickets", json={"title": "x"}).status_code == 400
+    assert http.post("/api/v1/tickets/batch-status", json={"ids": []}).status_code == 200
+
+
+def test_a_fault_path_must_be_absolute(sandbox) -> None:
+    _, http = sandbox
+    refused = http.post("/_control/faults", json={"mode": "error500", "path": "api/v1/tickets"})
+    assert refused.status_code == 422
+    assert "path" in refused.text
+
+
 def test_faults_can_be_set_from_python_and_last_until_reset(sandbox) -> None:
     app, http = sandbox
     app.faults.set(FaultMode.GARBAGE)

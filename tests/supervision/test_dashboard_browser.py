@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from hub.settings import REPO_ROOT
 from tests.core.waiting import wait_for_states
 from tests.supervision.logins import PASSWORD
-from tests.support.fixtures import Sandboxes
+from tests.support.fixtures import PUSHES, Sandboxes
 from tests.support.requests import citizen_request
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -133,7 +133,7 @@ def test_a_failed_delivery_is_resent_from_the_failures_page_by_an_admin(
     admin_page: Page, api: httpx.Client, clean_sandboxes: Sandboxes
 ) -> None:
     page = admin_page
-    clean_sandboxes.water.faults.set("reject400", 1, 0, method="POST")  # a push, not a poll
+    clean_sandboxes.water.faults.set("reject400", 1, 0, **PUSHES)  # a push, not a poll
     code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
     body = wait_for_states(api, code, ["delivery_failed"])
     reference = body["referrals"][0]["reference"]
@@ -150,7 +150,7 @@ def test_a_failed_delivery_is_resent_from_the_failures_page_by_an_admin(
 def test_a_supervisor_sees_failed_deliveries_but_no_resend_button(
     page: Page, api: httpx.Client, clean_sandboxes: Sandboxes
 ) -> None:
-    clean_sandboxes.water.faults.set("reject400", 1, 0, method="POST")  # a push, not a poll
+    clean_sandboxes.water.faults.set("reject400", 1, 0, **PUSHES)  # a push, not a poll
     code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
     body = wait_for_states(api, code, ["delivery_failed"])
     reference = body["referrals"][0]["reference"]

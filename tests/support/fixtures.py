@@ -66,6 +66,10 @@ def broker() -> Iterator[str]:
     client.close()
 
 
+# A fault for the water sandbox's pushes only: a batch poll and a reminder are POSTs too.
+PUSHES = {"method": "POST", "path": "/api/v1/tickets"}
+
+
 class Sandboxes:
     def __init__(
         self, water: RestSandboxApp, rural: RestSandboxApp, power: Any, municipality: Any
