@@ -77,9 +77,7 @@ class FaultSwitch:
             if fault.mode is FaultMode.NONE or fault.count is None:
                 return fault
             left = fault.count - 1
-            self._fault = (
-                replace(fault, count=left) if left > 0 else Fault()
-            )
+            self._fault = replace(fault, count=left) if left > 0 else Fault()
             return fault
 
 
