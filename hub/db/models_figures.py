@@ -2,10 +2,10 @@
 
 The supervising office asks for months, quarters, years and ranges of days over a year of
 referrals; summing these small rows answers in milliseconds where aggregating a million referrals
-takes seconds. :mod:`hub.figures.rollup` fills the day rows from ``referrals`` (by SQL, ``INSERT …
-SELECT``), each month's rows as the sum of its days, each quarter's and year's as the sum of its
-months, and keeps them current; ``figure_refreshes`` says when each month (its days and its own
-rows) was last brought up to date.
+takes seconds. :mod:`hub.figures.rollup` fills the day rows from ``referrals``, ``violations`` and
+``feedback`` (by SQL, ``INSERT … SELECT``), each month's rows as the sum of its days, each
+quarter's and year's as the sum of its months, and keeps them current; ``figure_refreshes`` says
+when each month (its days and its own rows) was last brought up to date.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from hub.db.models import Base
 
 
 class _Counts:
-    """What a roll-up row counts of the referrals received in its day or month."""
+    """What a roll-up row counts: referrals received in its day or month, and violations recorded
+    and citizen feedback given in it (each by its own date, as the figures report them)."""
 
     received: Mapped[int]
     delivered: Mapped[int]
@@ -32,6 +33,13 @@ class _Counts:
     act_done: Mapped[int]
     result_met: Mapped[int]
     result_done: Mapped[int]
+    # Violations recorded, feedback given (migration 0006_figures_violations_feedback): the
+    # satisfaction average is rating_sum / ratings, the reopen rate reopens / resolved.
+    violations: Mapped[int]
+    feedback: Mapped[int]
+    ratings: Mapped[int]
+    rating_sum: Mapped[int]
+    reopens: Mapped[int]
 
 
 class FigureMonth(_Counts, Base):

@@ -1,25 +1,25 @@
 """The figures, computed by the database: sums over the roll-up, plus what ages with now.
 
-Referrals received in the period are counted from :mod:`hub.figures.rollup` — the stored rows of
-the period's whole months, and where a range of days cuts a month, the stored rows of the days
-it covers in that month — and grouped by a key: the agency, the Jalali month, both, or nothing
-for the province. Medians and 90th percentiles come from the working-time histograms
-(:mod:`hub.figures.histogram`: nearest rank, within 1 %), by window sums in SQL.
+Referrals received in the period, violations recorded and feedback given in it are counted from
+:mod:`hub.figures.rollup` — the stored rows of the period's whole months (or quarters, years),
+and where a range of days cuts a month, the stored rows of the days it covers in that month — and
+grouped by a key: the agency, the Jalali month, both, or nothing for the province. Medians and
+90th percentiles come from the working-time histograms (:mod:`hub.figures.histogram`: nearest
+rank, within 1 %), by window sums in SQL.
 
 On-time rates count a deadline once it is decided: met or missed, or still unmet past its time.
 The last part depends on the moment of asking, so it is never stored: it is counted live over
 unresolved referrals only (a partial index keeps that a small index-only scan), as is ``overdue
-now``. Violations and citizen feedback come from their own tables, grouped by their own dates.
+now``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Float, and_, case, cast, func, null, or_, select, union_all
+from sqlalchemy import BigInteger, and_, case, cast, func, null, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
@@ -40,11 +40,6 @@ _PERCENTILES = {"median": 0.5, "p90": 0.9}
 _DEADLINES = ("view", "act", "result")
 
 
-def month_bucket(column: Any, months: Sequence[Period]) -> ColumnElement[str]:
-    """The label of the month ``column`` falls in (months are consecutive), as SQL."""
-    return case(*((column < month.end, month.label) for month in months), else_=None)
-
-
 def _sum(column: Any) -> ColumnElement[int]:
     return cast(func.coalesce(func.sum(column), 0), BigInteger)
 
@@ -61,7 +56,7 @@ def _grouped(query: Select[Any], keys: list[Any]) -> Select[Any]:
     return query.group_by(*keys) if keys else query
 
 
-def referral_counts(
+def period_counts(
     session: Session,
     period: Period,
     now: datetime,
@@ -71,7 +66,7 @@ def referral_counts(
     only: str | None = None,
     missed: dict[Key, dict[str, int]] | None = None,
 ) -> dict[Key, dict[str, Any]]:
-    """Received, delivered, on-time counts, failures and percentiles per key, for the period.
+    """Every stored count (:data:`rows.COUNTS`) and the percentiles per key, for the period.
 
     ``with_total`` adds the row of all keys together under the key ``(None,)``: its counts are
     the sums of the keys' rows, its percentiles those of the pooled histograms. ``missed``: the
@@ -81,7 +76,9 @@ def referral_counts(
     counts, buckets = cover.of_period(period, only, by_month)
     keys = _keys(counts, by_agency, by_month)
     query = select(*keys, *(_sum(counts.c[n]).label(n) for n in _COUNTS))
-    query = _grouped(query, keys).having(_sum(counts.c.received) > 0)
+    # A key with nothing in the period: a month less the days left out can sum to zeros.
+    anything = (_sum(counts.c[n]) > 0 for n in ("received", "violations", "feedback"))
+    query = _grouped(query, keys).having(or_(*anything))
     found = {tuple(r[: len(keys)]): dict(r._mapping) for r in session.execute(query)}
     if missed is None:
         missed = _missed(session, period, now, by_agency, by_month, only)
@@ -119,15 +116,15 @@ def _missed(session, period, now, by_agency, by_month, only) -> dict[Key, dict[s
     """Deadlines still unmet past their time, counted live over unresolved referrals."""
     keys: list[Any] = [Referral.agreement_id] if by_agency else []
     if by_month:
-        keys.append(month_bucket(Referral.created_at, period.months()))
+        keys.append(rows.label_of(Referral.created_at, period.months()))
     query = select(*keys, *(_count(c).label(n) for n, c in _late(now).items())).where(
         Referral.resolved_at.is_(None),
         Referral.created_at >= period.start,
         Referral.created_at < period.end,
         *([Referral.agreement_id == only] if only else []),
     )
-    rows = session.execute(_grouped(query, keys))
-    return {tuple(r[: len(keys)]): dict(r._mapping) for r in rows}
+    found = session.execute(_grouped(query, keys))
+    return {tuple(r[: len(keys)]): dict(r._mapping) for r in found}
 
 
 def missed_and_overdue(
@@ -217,61 +214,8 @@ def overdue_now(session: Session, now: datetime, by_agency: bool) -> dict[Key, i
     query = select(*keys, func.count()).where(
         Referral.resolved_at.is_(None), Referral.state.in_(_OPEN), or_(*_late(now).values())
     )
-    rows = session.execute(_grouped(query, keys)).all()
-    return {tuple(row[: len(keys)]): row[-1] for row in rows}
-
-
-def violation_counts(
-    session: Session,
-    period: Period,
-    by_agency: bool,
-    by_month: bool,
-    only: str | None = None,
-) -> dict[Key, int]:
-    """Violations recorded in the period (issue 5's table), per key."""
-    try:
-        from hub.db.models_deadlines import Violation
-    except ImportError:  # the deadlines room is not installed: no violations to count
-        return {}
-    table = Violation.__table__
-    keys = _date_keys(table.c.recorded_at, table.c.agreement_id, period, by_agency, by_month)
-    query = select(*keys, func.count()).where(*_dated(table.c.recorded_at, period, table, only))
-    rows = session.execute(_grouped(query, keys)).all()
-    return {tuple(row[: len(keys)]): row[-1] for row in rows}
-
-
-def feedback_figures(
-    session: Session,
-    period: Period,
-    by_agency: bool,
-    by_month: bool,
-    only: str | None = None,
-) -> dict[Key, dict[str, Any]]:
-    """Average citizen rating and reopens, from feedback given in the period, per key."""
-    try:
-        from hub.db.models_deadlines import Feedback
-    except ImportError:
-        return {}
-    table = Feedback.__table__
-    keys = _date_keys(table.c.created_at, table.c.agreement_id, period, by_agency, by_month)
-    query = select(
-        *keys,
-        func.avg(cast(table.c.rating, Float)).label("satisfaction"),
-        func.count(table.c.rating).label("ratings"),
-        _count(table.c.reopened.is_(True)).label("reopens"),
-    ).where(*_dated(table.c.created_at, period, table, only))
-    rows = session.execute(_grouped(query, keys)).all()
-    return {tuple(row[: len(keys)]): dict(row._mapping) for row in rows}
-
-
-def _date_keys(column, agency, period, by_agency, by_month) -> list[Any]:  # type: ignore[no-untyped-def]
-    keys: list[Any] = [agency] if by_agency else []
-    return keys + ([month_bucket(column, period.months())] if by_month else [])
-
-
-def _dated(column, period, table, only) -> list[Any]:  # type: ignore[no-untyped-def]
-    where = [column >= period.start, column < period.end]
-    return where + ([table.c.agreement_id == only] if only else [])
+    found = session.execute(_grouped(query, keys)).all()
+    return {tuple(row[: len(keys)]): row[-1] for row in found}
 
 
 def merge(*sources: dict[Key, Any]) -> dict[Key, list[Any]]:

@@ -70,14 +70,10 @@ def _hours(seconds: float | None) -> float | None:
 
 
 def _build(
-    label: str,
-    agreement_id: str | None,
-    counts: dict[str, Any] | None,
-    violations: int | None,
-    feedback: dict[str, Any] | None,
-    overdue: int | None,
+    label: str, agreement_id: str | None, counts: dict[str, Any] | None, overdue: int | None
 ) -> Figures:
-    c, f = counts or {}, feedback or {}
+    c = counts or {}
+    ratings = int(c.get("ratings") or 0)
     return Figures(
         period=label,
         agreement_id=agreement_id,
@@ -92,11 +88,11 @@ def _build(
         resolve_median_hours=_hours(c.get("resolve_median_seconds")),
         resolve_p90_hours=_hours(c.get("resolve_p90_seconds")),
         overdue_now=int(overdue or 0),
-        violations=int(violations or 0),
+        violations=int(c.get("violations") or 0),
         delivery_failures=int(c.get("delivery_failures") or 0),
-        satisfaction_avg=round(float(f["satisfaction"]), 2) if f.get("satisfaction") else None,
-        ratings=int(f.get("ratings") or 0),
-        reopen_rate_pct=_pct(f.get("reopens"), int(c.get("resolved") or 0)),
+        satisfaction_avg=round(int(c["rating_sum"]) / ratings, 2) if ratings else None,
+        ratings=ratings,
+        reopen_rate_pct=_pct(c.get("reopens"), int(c.get("resolved") or 0)),
     )
 
 
@@ -110,40 +106,16 @@ def figures(
     """Every agency's figures for ``period`` (those named in ``agreement_ids`` always appear)."""
     now = now or utcnow()
     missed, overdue = aggregate.missed_and_overdue(session, period, now)
-    counts = aggregate.referral_counts(
+    counts = aggregate.period_counts(
         session, period, now, True, False, with_total=True, missed=missed
     )
     province_counts = counts.pop((None,), {})
-    rows = aggregate.merge(
-        counts,
-        aggregate.violation_counts(session, period, True, False),
-        aggregate.feedback_figures(session, period, True, False),
-        overdue,
-    )
+    rows = aggregate.merge(counts, overdue)
     for agreement_id in agreement_ids or ():
-        rows.setdefault((agreement_id,), [None] * 4)  # an agency with nothing yet: zeros
+        rows.setdefault((agreement_id,), [None] * 2)  # an agency with nothing yet: zeros
     agencies = [_build(period.label, key[0], *values) for key, values in sorted(rows.items())]
-    province = _build(
-        period.label,
-        None,
-        province_counts,
-        sum(a.violations for a in agencies),
-        _pooled_feedback(rows),
-        sum(a.overdue_now for a in agencies),
-    )
+    province = _build(period.label, None, province_counts, sum(a.overdue_now for a in agencies))
     return Board(period, agencies, province)
-
-
-def _pooled_feedback(rows: dict[Any, list[Any]]) -> dict[str, Any]:
-    """The province's feedback: every agency's ratings and reopens pooled."""
-    feedback = [values[2] for values in rows.values() if values[2]]
-    ratings = sum(f["ratings"] or 0 for f in feedback)
-    weighted = sum((f["satisfaction"] or 0) * (f["ratings"] or 0) for f in feedback)
-    return {
-        "satisfaction": weighted / ratings if ratings else None,
-        "ratings": ratings,
-        "reopens": sum(f["reopens"] or 0 for f in feedback),
-    }
 
 
 def trend(
@@ -158,15 +130,9 @@ def trend(
     ``overdue_now`` is a figure of today, not of a month: it is left at 0 in a trend.
     """
     now = now or utcnow()
-    by_month = {
-        key[-1]: values
-        for key, values in aggregate.merge(
-            aggregate.referral_counts(session, period, now, False, True, only=agreement_id),
-            aggregate.violation_counts(session, period, False, True, only=agreement_id),
-            aggregate.feedback_figures(session, period, False, True, only=agreement_id),
-        ).items()
-    }
+    counts = aggregate.period_counts(session, period, now, False, True, only=agreement_id)
+    by_month = {key[-1]: values for key, values in counts.items()}
     return [
-        _build(month.label, agreement_id, *by_month.get(month.label, [None] * 3), None)
+        _build(month.label, agreement_id, by_month.get(month.label), None)
         for month in period.months()
     ]

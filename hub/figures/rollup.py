@@ -1,39 +1,41 @@
-"""The roll-up by day and by month: filled from ``referrals`` by SQL, kept current before each read.
+"""The roll-up by day and by month: filled by SQL, kept current before each read.
 
-Each (agency, Tehran day of receipt) has one ``figure_days`` row of counts and its
-``figure_day_buckets`` rows (working time to view and to resolve, see
-:mod:`hub.figures.histogram`), computed by ``INSERT … SELECT`` over the referrals, never row by
-row in Python (:mod:`hub.figures.rows`). Each (agency, Jalali month) has the sums of its days in
-``figure_months`` and ``figure_buckets``, and each quarter and year the sums of its months there
-too. A period is read from the fewest of these rows (:mod:`hub.figures.cover`); all are exact and
-always agree.
+Each (agency, Tehran day) has one ``figure_days`` row — referrals received that day, violations
+recorded and citizen feedback given that day — and ``figure_day_buckets`` rows (working time to
+view and to resolve of the day's referrals, see :mod:`hub.figures.histogram`), computed by
+``INSERT … SELECT`` over those tables, never row by row in Python (:mod:`hub.figures.rows`). Each
+(agency, Jalali month) has the sums of its days in ``figure_months`` and ``figure_buckets``, and
+each quarter and year the sums of its months there too. A period is read from the fewest of these
+rows (:mod:`hub.figures.cover`); all are exact and always agree.
 
-Keeping them current: every change to a referral moves its ``updated_at`` (indexed). Before the
-figures of a period are read, :func:`refresh` looks for referrals of the period's months changed
-since each month was last refreshed — less :attr:`Settings.figures_refresh_lag_seconds`, so a
-transaction that stamped ``updated_at`` before the last refresh but committed after it is still
-seen — and recomputes only the days they were received on, for their agencies, then those
-agencies' months from their days. A month never computed is computed whole. The quarter and year
-of a changed month go stale (their ``figure_refreshes`` mark is dropped) and are rebuilt from
-their months by the first read that needs them. The beat sweep ``hub.refresh_figures`` does the
-same for this month and the last, so a read usually finds little to do. On PostgreSQL refreshes
-take turns under an advisory lock and commit on their own connection; changes made behind the
-hub's back (SQL by hand) need ``refresh(..., rebuild=True)``.
+Keeping them current: every change to a referral moves its ``updated_at`` (indexed); the hub
+stamps a violation's ``recorded_at`` and a feedback's ``created_at`` with the moment it writes
+them (both indexed), and a violation or feedback written along with its referral shows through
+the referral's ``updated_at``. Before the figures of a period are read, :func:`refresh` looks for
+rows of the period's months changed since each month was last refreshed — less
+:attr:`Settings.figures_refresh_lag_seconds`, so a transaction that stamped a row before the last
+refresh but committed after it is still seen — and recomputes only the days they fall on, for
+their agencies, then those agencies' months from their days. A month never computed is computed
+whole. The quarter and year of a changed month go stale (their ``figure_refreshes`` mark is
+dropped) and are rebuilt from their months by the first read that needs them. The beat sweep
+``hub.refresh_figures`` does the same for this month and the last, so a read usually finds little
+to do. On PostgreSQL refreshes take turns under an advisory lock and commit on their own
+connection; changes made behind the hub's back (SQL by hand) need ``refresh(..., rebuild=True)``.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from hub.db.models import Referral
 from hub.db.models_figures import (
     FigureBucket,
     FigureDay,
@@ -99,46 +101,26 @@ def _insert(session: Session, table: Any, query: Select[Any]) -> None:
     session.execute(table.__table__.insert().from_select(names, query))
 
 
-def _dirty(session: Session, months: Sequence[Period], since: datetime) -> dict[str, set[str]]:
-    """The agencies of each month with a referral changed at or after ``since``."""
-    label = case(*((Referral.created_at < m.end, m.label) for m in months), else_=None)
-    found_rows = session.execute(
-        select(Referral.agreement_id, label)
-        .where(
-            Referral.updated_at >= since,
-            Referral.created_at >= months[0].start,
-            Referral.created_at < months[-1].end,
-        )
-        .group_by(Referral.agreement_id, label)
-    )
-    found: dict[str, set[str]] = defaultdict(set)
-    for agreement_id, month in found_rows:
-        found[month].add(agreement_id)
+def _changed(
+    session: Session, months: Sequence[Period], since: datetime
+) -> dict[str, dict[str, set[str]]]:
+    """Per month of ``months`` and agency, the days with a row changed at or after ``since``."""
+    days = [day for month in months for day in month.days()]
+    starts = [day.start for day in days]
+    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for query in rows.changed_since(days[0].start, days[-1].end, since):
+        for agreement_id, at in session.execute(query):
+            day = days[bisect_right(starts, at) - 1].label
+            found[day[:7]][agreement_id].add(day)  # 1405-08-15 is of month 1405-08
     return found
 
 
-def _redo_changed(
-    session: Session, month: Period, agencies: Sequence[str], since: datetime
-) -> list[str]:
-    """Redo the days of ``month`` with a referral changed at or after ``since``; the agencies.
-
-    Each agency's changed days only (agencies with the same changed days grouped).
-    """
-    days = month.days()
-    day = rows.day_of(days)
-    query = (
-        select(Referral.agreement_id, day)
-        .where(Referral.updated_at >= since, rows.received_on([(agencies, days)]))
-        .group_by(Referral.agreement_id, day)
-    )
-    changed: dict[str, set[str]] = defaultdict(set)
-    for agreement_id, label in session.execute(query):
-        changed[agreement_id].add(label)
+def _redo_changed(session: Session, month: Period, changed: dict[str, set[str]]) -> list[str]:
+    """Redo each agency's ``changed`` days of ``month`` (agencies with the same days grouped)."""
     grouped: dict[tuple[Period, ...], list[str]] = defaultdict(list)
     for agreement_id, labels in sorted(changed.items()):
-        grouped[tuple(d for d in days if d.label in labels)].append(agreement_id)
-    if grouped:
-        _redo_days(session, [(same, changed_days) for changed_days, same in grouped.items()])
+        grouped[tuple(d for d in month.days() if d.label in labels)].append(agreement_id)
+    _redo_days(session, [(same, days) for days, same in grouped.items()])
     return sorted(changed)
 
 
@@ -184,11 +166,8 @@ def refresh(session: Session, period: Period, *, rebuild: bool = False, spans: b
             lag = timedelta(seconds=get_settings().figures_refresh_lag_seconds)
             since = min(marks[m.label] for m in known) - lag
             by_label = {m.label: m for m in known}
-            for label, changed in _dirty(writer, known, since).items():
-                if label in by_label:
-                    agencies = _redo_changed(writer, by_label[label], sorted(changed), since)
-                    if agencies:
-                        redo[label] = agencies
+            for label, changed in _changed(writer, known, since).items():
+                redo[label] = _redo_changed(writer, by_label[label], changed)
         for label, agencies in redo.items():
             month = parse_period(label)
             _replace(writer, label, rows.month_of_days(month, agencies), agencies)

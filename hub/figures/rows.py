@@ -1,8 +1,10 @@
-"""The ``SELECT``\\ s that fill the roll-up: days from ``referrals``, months from days, and so on.
+"""The ``SELECT``\\ s that fill the roll-up: days from ``referrals``, ``violations`` and
+``feedback``, months from days, and so on.
 
 A day is a Tehran day (midnight to midnight, as :meth:`Period.days` cuts it), labelled with its
-Jalali date; the label is computed in SQL by comparing ``created_at`` with the day boundaries of
-the month, so it is exact across Iran's old summer-time changes and the same on every database.
+Jalali date; the label is computed in SQL by comparing a row's date (a referral's ``created_at``,
+a violation's ``recorded_at``, a feedback's ``created_at``) with the day boundaries, so it is
+exact across Iran's old summer-time changes and the same on every database.
 A month's rows are the sums of its days' rows, a quarter's and a year's the sums of its months',
 so they always agree (:mod:`hub.figures.cover` reads a period from them).
 """
@@ -10,13 +12,15 @@ so they always agree (:mod:`hub.figures.cover` reads a period from them).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, true, union_all
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from hub.db.models import Referral
+from hub.db.models_deadlines import Feedback, Violation
 from hub.db.models_figures import FigureBucket, FigureDay, FigureDayBucket, FigureMonth
 from hub.figures.histogram import bucket_sql
 from hub.figures.periods import Period
@@ -49,19 +53,24 @@ def day_span(period: Period) -> tuple[str, str]:
     return days[0].label, days[-1].label
 
 
-def day_of(days: Sequence[Period]) -> ColumnElement[str]:
-    """The label of the day of ``days`` (in order) that ``Referral.created_at`` falls on, as SQL.
+def label_of(column: Any, periods: Sequence[Period]) -> ColumnElement[str]:
+    """The label of the period of ``periods`` (consecutive, in order) ``column`` falls in, as SQL.
 
-    Only for referrals received on one of ``days``: it halves them at each ``CASE``, five
-    comparisons a referral for a month instead of fifteen on average.
+    Only for values within ``periods``: it halves them at each ``CASE``, five comparisons a
+    referral for the days of a month (four for the months of a year) instead of fifteen (six).
     """
-    if len(days) == 1:
-        return literal(days[0].label)
-    middle = len(days) // 2
+    if len(periods) == 1:
+        return literal(periods[0].label)
+    middle = len(periods) // 2
     return case(
-        (Referral.created_at < days[middle].start, day_of(days[:middle])),
-        else_=day_of(days[middle:]),
+        (column < periods[middle].start, label_of(column, periods[:middle])),
+        else_=label_of(column, periods[middle:]),
     )
+
+
+def day_of(days: Sequence[Period]) -> ColumnElement[str]:
+    """The label of the day of ``days`` (in order) that ``Referral.created_at`` falls on."""
+    return label_of(Referral.created_at, days)
 
 
 Groups = Sequence[tuple[Sequence[str] | None, Sequence[Period]]]
@@ -70,18 +79,25 @@ Groups = Sequence[tuple[Sequence[str] | None, Sequence[Period]]]
 
 def received_on(groups: Groups) -> ColumnElement[bool]:
     """Where a referral was received on one of the days of its agency's group."""
-    return or_(*(_received(agencies, days) for agencies, days in groups))
+    return dated_on(Referral.__table__, Referral.created_at, groups)
 
 
-def _received(agencies: Sequence[str] | None, days: Sequence[Period]) -> ColumnElement[bool]:
+def dated_on(table: Any, column: Any, groups: Groups) -> ColumnElement[bool]:
+    """Where a row of ``table``, dated by ``column``, falls on a day of its agency's group."""
+    return or_(*(_dated(table, column, agencies, days) for agencies, days in groups))
+
+
+def _dated(
+    table: Any, column: Any, agencies: Sequence[str] | None, days: Sequence[Period]
+) -> ColumnElement[bool]:
     runs: list[list[Any]] = []  # [start, end) of each run of consecutive days
     for day in days:
         if runs and runs[-1][1] == day.start:
             runs[-1][1] = day.end
         else:
             runs.append([day.start, day.end])
-    on = or_(*(and_(Referral.created_at >= a, Referral.created_at < b) for a, b in runs))
-    return on if agencies is None else and_(Referral.agreement_id.in_(agencies), on)
+    on = or_(*(and_(column >= a, column < b) for a, b in runs))
+    return on if agencies is None else and_(table.c.agreement_id.in_(agencies), on)
 
 
 def stored_on(table: Any, groups: Groups) -> ColumnElement[bool]:
@@ -98,30 +114,95 @@ def _days(groups: Groups) -> list[Period]:
 
 
 def day_counts(groups: Groups) -> Select[Any]:
-    """Rows shaped like ``figure_days`` for the referrals received on the days of ``groups``."""
+    """Rows shaped like ``figure_days`` for the days of ``groups``: referrals received on them,
+    violations recorded and feedback given on them, each counted by its own query, then summed."""
+    days = _days(groups)
+    parts = [_referral_counts(groups, days), *_dated_counts(groups, days)]
+    every = union_all(*parts).subquery()
+    return select(
+        every.c.day, every.c.agreement_id, *(func.sum(every.c[n]).label(n) for n in COUNTS)
+    ).group_by(every.c.day, every.c.agreement_id)
+
+
+def _shaped(day: Any, agency: Any, counts: dict[str, Any]) -> list[Any]:
+    """``day``, ``agreement_id`` and every one of :data:`COUNTS`: those not in ``counts`` 0."""
+    values = (counts.get(name, literal(0)).label(name) for name in COUNTS)
+    return [day.label("day"), agency.label("agreement_id"), *values]
+
+
+def _referral_counts(groups: Groups, days: Sequence[Period]) -> Select[Any]:
     view_met, view_done = _met_and_done(seen(), Referral.view_due_at)
     act_met, act_done = _met_and_done(acted(), Referral.act_due_at)
     result_met, result_done = _met_and_done(Referral.resolved_at, Referral.result_due_at)
     failed = Referral.state == str(ReferralState.DELIVERY_FAILED)
-    day = day_of(_days(groups))
+    day = label_of(Referral.created_at, days)
+    counts = {
+        "received": func.count(),
+        "delivered": _count(Referral.delivered_at.is_not(None)),
+        "resolved": _count(Referral.resolved_at.is_not(None)),
+        "delivery_failures": _count(failed),
+        "view_met": view_met,
+        "view_done": view_done,
+        "act_met": act_met,
+        "act_done": act_done,
+        "result_met": result_met,
+        "result_done": result_done,
+    }
     return (
-        select(
-            day.label("day"),
-            Referral.agreement_id.label("agreement_id"),
-            func.count().label("received"),
-            _count(Referral.delivered_at.is_not(None)).label("delivered"),
-            _count(Referral.resolved_at.is_not(None)).label("resolved"),
-            _count(failed).label("delivery_failures"),
-            view_met.label("view_met"),
-            view_done.label("view_done"),
-            act_met.label("act_met"),
-            act_done.label("act_done"),
-            result_met.label("result_met"),
-            result_done.label("result_done"),
-        )
+        select(*_shaped(day, Referral.agreement_id, counts))
         .where(received_on(groups))
         .group_by(Referral.agreement_id, day)
     )
+
+
+def _dated_counts(groups: Groups, days: Sequence[Period]) -> list[Select[Any]]:
+    """Violations recorded and feedback given on the days of ``groups``, per agency and day."""
+    violation, feedback = Violation.__table__, Feedback.__table__
+    counts = {
+        violation: (violation.c.recorded_at, {"violations": func.count()}),
+        feedback: (
+            feedback.c.created_at,
+            {
+                "feedback": func.count(),
+                "ratings": func.count(feedback.c.rating),
+                "rating_sum": func.coalesce(func.sum(feedback.c.rating), 0),
+                "reopens": _count(feedback.c.reopened.is_(True)),
+            },
+        ),
+    }
+    selects = []
+    for table, (column, values) in counts.items():
+        day = label_of(column, days)
+        selects.append(
+            select(*_shaped(day, table.c.agreement_id, values))
+            .where(dated_on(table, column, groups))
+            .group_by(table.c.agreement_id, day)
+        )
+    return selects
+
+
+def changed_since(start: datetime, end: datetime, since: datetime) -> list[Select[Any]]:
+    """(agency, date) of rows dated in ``[start, end)`` that may have changed at or after ``since``.
+
+    A referral changed moves its ``updated_at``; the hub stamps a violation's ``recorded_at`` and
+    a feedback's ``created_at`` with the moment it writes them, and a violation or feedback
+    written with its referral (a reopen, or rows inserted together) shows through the referral.
+    Few rows: the caller labels their days (a ``CASE`` of a year of days costs more to send).
+    """
+    changed = Referral.updated_at >= since
+    referral, violation, feedback = Referral.__table__, Violation.__table__, Feedback.__table__
+    selects = [_dated_between(referral, referral.c.created_at, start, end, changed)]
+    for table, column in ((violation, violation.c.recorded_at), (feedback, feedback.c.created_at)):
+        selects.append(_dated_between(table, column, max(start, since), end, true()))
+        of_changed = table.c.referral_id.in_(select(Referral.id).where(changed))
+        selects.append(_dated_between(table, column, start, end, of_changed))
+    return selects
+
+
+def _dated_between(
+    table: Any, column: Any, start: datetime, end: datetime, where: ColumnElement[bool]
+) -> Select[Any]:
+    return select(table.c.agreement_id, column).where(column >= start, column < end, where)
 
 
 def day_buckets(groups: Groups) -> list[Select[Any]]:

@@ -14,18 +14,21 @@ import random
 import secrets
 from dataclasses import asdict
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import jdatetime
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from hub.db.migrate import upgrade
 from hub.db.models import Referral
 from hub.db.models_deadlines import Feedback, Violation
 from hub.db.models_figures import FigureDay
-from hub.db.session import session_scope
-from hub.figures import Figures, Period, figures, parse_period, trend
+from hub.db.session import get_engine, session_scope
+from hub.db.types import utcnow
+from hub.figures import Figures, Period, current_month, figures, parse_period, trend
 from hub.figures.histogram import bucket_of, bucket_value
 from hub.figures.rollup import refresh
 from hub.jalali import TEHRAN
@@ -269,12 +272,14 @@ def _before_now(due: datetime | None) -> bool:
     return due is not None and due < NOW
 
 
-def _assert_board_is_worked_out(period_text: str, also: tuple[str, ...] = ()) -> None:
+def _assert_board_is_worked_out(
+    period_text: str, also: tuple[str, ...] = (), url: str | None = None
+) -> None:
     period = parse_period(period_text)
     agencies = [*AGENCIES, *SPARSE, *also]
-    with session_scope() as session:
+    with session_scope(url) as session:
         board = figures(session, period, agreement_ids=agencies, now=NOW)
-    with session_scope() as session:
+    with session_scope(url) as session:
         for agency in agencies:
             row = next(a for a in board.agencies if a.agreement_id == agency)
             assert asdict(row) == asdict(_worked(session, period, agency)), (period_text, agency)
@@ -282,11 +287,23 @@ def _assert_board_is_worked_out(period_text: str, also: tuple[str, ...] = ()) ->
     assert asdict(board.province) == province, period_text
 
 
-def _assert_trend_is_worked_out(period_text: str, agency: str | None) -> None:
+def _assert_agency_is_worked_out(period_text: str, agency: str) -> None:
+    """Only ``agency``'s row: for periods other tests (and the session's worker) write in too."""
     period = parse_period(period_text)
     with session_scope() as session:
-        months = trend(session, period, agency, now=NOW)
+        board = figures(session, period, agreement_ids=[agency], now=NOW)
     with session_scope() as session:
+        row = next(a for a in board.agencies if a.agreement_id == agency)
+        assert asdict(row) == asdict(_worked(session, period, agency)), period_text
+
+
+def _assert_trend_is_worked_out(
+    period_text: str, agency: str | None, url: str | None = None
+) -> None:
+    period = parse_period(period_text)
+    with session_scope(url) as session:
+        months = trend(session, period, agency, now=NOW)
+    with session_scope(url) as session:
         for month, cut in zip(months, period.months(), strict=True):
             worked = asdict(_worked(session, cut, agency)) | {"overdue_now": 0}
             assert asdict(month) == worked, (period_text, cut.label)
@@ -391,3 +408,121 @@ def test_a_refresh_redoes_only_the_day_of_the_one_referral_changed(
         assert refresh(session, period) == 1  # one agency, on one day
     _assert_board_is_worked_out("1398-02", also=(agency,))
     _assert_board_is_worked_out("1398-02-15..1398-02-15", also=(agency,))
+
+
+def _build_roll_up(periods: tuple[str, ...], trends: tuple[str, ...], agency: str) -> None:
+    with session_scope() as session:
+        for period in periods:
+            figures(session, parse_period(period), now=NOW)
+        for period in trends:
+            trend(session, parse_period(period), agency, now=NOW)
+
+
+def test_a_violation_and_feedback_written_later_with_their_referral_show_after_the_refresh(
+    rng: random.Random,
+) -> None:
+    agency = "figures-r9"  # no other test writes for r9
+    periods, cut = ("1398-02", "1398-01-25..1398-02-10"), "1397-12-15..1398-02-05"
+    with session_scope() as session:
+        _plain(session, agency, _on(1398, 1, 20, 9), worked=True)
+    _build_roll_up(periods, (cut,), agency)
+    with session_scope() as session:
+        referral = session.scalars(select(Referral).where(Referral.agreement_id == agency)).one()
+        session.add(
+            Violation(
+                agreement_id=agency,
+                referral_id=referral.id,
+                deadline="result",
+                due_at=referral.created_at,
+                recorded_at=_on(1398, 2, 3, 10),
+            )
+        )
+        session.add(
+            Feedback(
+                request_id=referral.request_id,
+                referral_id=referral.id,
+                agreement_id=agency,
+                rating=2,
+                reopened=True,
+                result_at=referral.resolved_at,
+                created_at=_on(1398, 1, 28, 10),
+            )
+        )
+        referral.next_deadline_at = NOW  # the deadline sweep and a reopen move their referral
+    for period in periods:
+        _assert_board_is_worked_out(period, also=(agency,))
+    _assert_trend_is_worked_out(cut, agency)
+    with session_scope() as session:
+        row = figures(session, parse_period(periods[1]), now=NOW).agencies
+    r9 = next(a for a in row if a.agreement_id == agency)
+    assert (r9.violations, r9.ratings, r9.satisfaction_avg, r9.reopen_rate_pct) == (1, 1, 2.0, None)
+
+
+def test_a_violation_and_feedback_the_hub_stamps_now_for_an_old_referral_show_after_the_refresh(
+    rng: random.Random,
+) -> None:
+    agency = "figures-r10"  # no other test writes for r10
+    with session_scope() as session:
+        _plain(session, agency, _on(1398, 1, 21, 9), worked=True)
+        session.flush()
+        session.execute(  # last changed long ago: only the new rows' own stamps show them
+            update(Referral)
+            .where(Referral.agreement_id == agency)
+            .values(updated_at=_on(1398, 1, 21, 14))
+        )
+    today = utcnow().astimezone(TEHRAN).date()
+    cut = f"{today - timedelta(days=40)}..{today + timedelta(days=1)}"  # cuts two months
+    periods = (current_month(utcnow()).label, cut)
+    _build_roll_up(periods, (cut,), agency)
+    with session_scope() as session:
+        referral = session.scalars(select(Referral).where(Referral.agreement_id == agency)).one()
+        at = utcnow()  # what the escalation sweep and hub.feedback write: the moment of writing
+        session.add(
+            Violation(
+                agreement_id=agency,
+                referral_id=referral.id,
+                deadline="result",
+                due_at=referral.created_at,
+                recorded_at=at,
+                updated_at=at,
+            )
+        )
+        session.add(
+            Feedback(
+                request_id=referral.request_id,
+                referral_id=referral.id,
+                agreement_id=agency,
+                rating=5,
+                reopened=False,
+                result_at=referral.resolved_at,
+                created_at=at,
+            )
+        )
+    for period in periods:
+        _assert_agency_is_worked_out(period, agency)
+    _assert_trend_is_worked_out(cut, agency)
+    with session_scope() as session:
+        board = figures(session, parse_period(cut), agreement_ids=[agency], now=NOW)
+    r10 = next(a for a in board.agencies if a.agreement_id == agency)
+    assert (r10.received, r10.violations, r10.ratings, r10.satisfaction_avg) == (0, 1, 1, 5.0)
+
+
+def test_on_a_fresh_sqlite_hub_the_figures_equal_the_figures_worked_from_referrals(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    upgrade(url)  # the embedded default: the roll-up's migrations run on SQLite too
+    rng = random.Random(1399)
+    periods = ("1398-01", "1398-01-05..1398-02-20", "1397")
+    try:
+        with session_scope(url) as session:
+            _add_referrals(session, rng, 120)
+        for period in periods:
+            _assert_board_is_worked_out(period, url=url)
+        with session_scope(url) as session:
+            _add_referrals(session, rng, 40)  # with violations and feedback, in built months
+        for period in periods:
+            _assert_board_is_worked_out(period, url=url)
+        _assert_trend_is_worked_out("1397-12-15..1398-02-05", None, url=url)
+    finally:
+        get_engine(url).dispose()
