@@ -2,7 +2,10 @@
 
 Tests and the demo switch a fault on (``POST /_control/faults`` or ``app.faults.set(...)``) for the
 next ``count`` requests, or until it is switched off; ``/_control/*`` itself is never faulted, so a
-fault can always be undone.
+fault can always be undone. A fault can be narrowed to one HTTP ``method`` and/or one exact
+``path`` — ``{"mode": "reject400", "count": 1, "method": "POST", "path": "/api/v1/tickets"}``
+refuses the next push only: batch polls and reminders are POSTs too, and neither they nor other
+requests use up its count.
 """
 
 from __future__ import annotations
