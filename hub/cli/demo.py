@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import typer
@@ -16,5 +17,10 @@ def demo(
     """Run API, worker, beat and sandbox agencies on SQLite; submit sample requests; judge."""
     from hub.demo.runner import run_demo
 
+    if logging.getLogger().getEffectiveLevel() >= logging.INFO:
+        # The live table is the demo's output: one line per HTTP call or SMTP session, or per
+        # migration, would bury it. ``--log-level DEBUG`` shows them all.
+        for noisy in ("httpx", "mail.log", "alembic"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     code = run_demo(Console(), data_dir, timeout, step_seconds)
     raise typer.Exit(code)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,5 +26,16 @@ def test_the_demo_runs_with_no_servers_and_every_request_reaches_its_state(tmp_p
     assert result.returncode == 0, output[-4000:]
     assert "every request reached its expected state" in output
     assert "23 requests" in output and "1 duplicate" in output
+    # The late complaint's ladder: escalated, a violation, the citizen's SMS, mail to the offices.
+    ladder = re.search(
+        r"deadlines: (\d+) escalation steps, (\d+) violation\(s\) recorded, .*?"
+        r"\((\d+)\s+SMS to citizens\), (\d+) mail\(s\) to agencies and offices",
+        output,
+        re.S,
+    )
+    assert ladder, output[-4000:]
+    steps, violations, sms, mails = map(int, ladder.groups())
+    assert steps == 5 and violations >= 1 and sms >= 1 and mails >= 1, ladder.group(0)
+    assert "INFO httpx" not in output  # a line per HTTP call would bury the live table
     assert (tmp_path / "demo" / "hub.db").exists()
     assert (tmp_path / "demo" / "broker.db").exists()
