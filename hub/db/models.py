@@ -112,6 +112,18 @@ class Referral(Base):
             postgresql_where=text("resolved_at IS NULL"),
             sqlite_where=text("resolved_at IS NULL"),
         ),
+        # Deadlines of unresolved referrals not due yet (migration 0007_figures_open_deadlines).
+        # "IS NOT NULL" too: a query over every unresolved referral (overdue now) cannot take
+        # these for ix_referrals_unresolved, which alone answers it without reading the table.
+        *(
+            Index(
+                f"ix_referrals_unresolved_{due}",
+                due,
+                postgresql_where=text(f"resolved_at IS NULL AND {due} IS NOT NULL"),
+                sqlite_where=text(f"resolved_at IS NULL AND {due} IS NOT NULL"),
+            )
+            for due in ("view_due_at", "act_due_at", "result_due_at")
+        ),
     )
 
 

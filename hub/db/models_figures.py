@@ -40,6 +40,12 @@ class _Counts:
     ratings: Mapped[int]
     rating_sum: Mapped[int]
     reopens: Mapped[int]
+    # Each deadline of the referrals not resolved, set and not met (migration
+    # 0007_figures_open_deadlines): those past due at the moment of asking are missed; the
+    # figures take away the few not due yet, counted live.
+    view_open: Mapped[int]
+    act_open: Mapped[int]
+    result_open: Mapped[int]
 
 
 class FigureMonth(_Counts, Base):

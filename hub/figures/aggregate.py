@@ -7,10 +7,11 @@ grouped by a key: the agency, the Jalali month, both, or nothing for the provinc
 90th percentiles come from the working-time histograms (:mod:`hub.figures.histogram`: nearest
 rank, within 1 %), by window sums in SQL.
 
-On-time rates count a deadline once it is decided: met or missed, or still unmet past its time.
-The last part depends on the moment of asking, so it is never stored: it is counted live over
-unresolved referrals only (a partial index keeps that a small index-only scan), as is ``overdue
-now``.
+On-time rates count a deadline once it is decided: met or missed — still unmet past its time.
+The roll-up keeps each day's deadlines unmet of referrals not resolved; which of them are past
+due depends on the moment of asking, so the few not due yet are counted live and taken away
+(partial indexes of unresolved referrals by each due time find them). ``overdue now`` is counted
+live over unresolved referrals (a partial index keeps that an index-only scan).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ _OPEN = [str(s) for s in (*POLLED, S.PENDING, S.DELIVERING)]
 _COUNTS = rows.COUNTS
 _PERCENTILES = {"median": 0.5, "p90": 0.9}
 _DEADLINES = ("view", "act", "result")
+_DUE = {"view": Referral.view_due_at, "act": Referral.act_due_at, "result": Referral.result_due_at}
 
 
 def _sum(column: Any) -> ColumnElement[int]:
@@ -64,13 +66,11 @@ def period_counts(
     by_month: bool,
     with_total: bool = False,
     only: str | None = None,
-    missed: dict[Key, dict[str, int]] | None = None,
 ) -> dict[Key, dict[str, Any]]:
-    """Every stored count (:data:`rows.COUNTS`) and the percentiles per key, for the period.
+    """Every stored count (:data:`rows.COUNTS`), deadlines decided and percentiles per key.
 
     ``with_total`` adds the row of all keys together under the key ``(None,)``: its counts are
-    the sums of the keys' rows, its percentiles those of the pooled histograms. ``missed``: the
-    keys' deadlines unmet past due, when the caller has counted them already.
+    the sums of the keys' rows, its percentiles those of the pooled histograms.
     """
     rollup.refresh(session, period, spans=not by_month)
     counts, buckets = cover.of_period(period, only, by_month)
@@ -80,12 +80,12 @@ def period_counts(
     anything = (_sum(counts.c[n]) > 0 for n in ("received", "violations", "feedback"))
     query = _grouped(query, keys).having(or_(*anything))
     found = {tuple(r[: len(keys)]): dict(r._mapping) for r in session.execute(query)}
-    if missed is None:
-        missed = _missed(session, period, now, by_agency, by_month, only)
+    waiting = _not_due_yet(session, period, now, by_agency, by_month, only)
     for key, values in found.items():
-        late = missed.get(key, {})
         for deadline in _DEADLINES:
-            values[f"{deadline}_decided"] = values[f"{deadline}_done"] + late.get(deadline, 0)
+            # Decided: met or missed; missed: unmet and past due, so open less not due yet.
+            missed = values[f"{deadline}_open"] - waiting.get(key, {}).get(deadline, 0)
+            values[f"{deadline}_decided"] = values[f"{deadline}_done"] + missed
     if with_total:
         found[(None,)] = {
             name: sum(values[name] for values in found.values())
@@ -97,64 +97,31 @@ def period_counts(
     return found
 
 
-def _unresolved_unseen() -> ColumnElement[bool]:
-    # Among unresolved referrals "seen" is viewed or acted; not naming ``resolved_at`` keeps the
-    # partial index ``ix_referrals_unresolved`` enough to answer (an index-only scan).
-    return and_(Referral.viewed_at.is_(None), Referral.acted_at.is_(None))
-
-
 def _late(now: datetime) -> dict[str, ColumnElement[bool]]:
     """Each deadline of an unresolved referral, unmet past its time."""
-    return {
-        "view": and_(_unresolved_unseen(), Referral.view_due_at < now),
-        "act": and_(Referral.acted_at.is_(None), Referral.act_due_at < now),
-        "result": Referral.result_due_at < now,
-    }
+    return {name: and_(unmet, _DUE[name] < now) for name, unmet in rows.unmet_deadlines().items()}
 
 
-def _missed(session, period, now, by_agency, by_month, only) -> dict[Key, dict[str, int]]:  # type: ignore[no-untyped-def]
-    """Deadlines still unmet past their time, counted live over unresolved referrals."""
+def _not_due_yet(session, period, now, by_agency, by_month, only) -> dict[Key, dict[str, int]]:  # type: ignore[no-untyped-def]
+    """Deadlines of the period's unresolved referrals unmet and not due yet, counted live.
+
+    Few: only referrals with a deadline after ``now``, found by a partial index per deadline.
+    """
     keys: list[Any] = [Referral.agreement_id] if by_agency else []
     if by_month:
         keys.append(rows.label_of(Referral.created_at, period.months()))
-    query = select(*keys, *(_count(c).label(n) for n, c in _late(now).items())).where(
+    waiting = {
+        name: and_(unmet, _DUE[name] >= now) for name, unmet in rows.unmet_deadlines().items()
+    }
+    query = select(*keys, *(_count(c).label(n) for n, c in waiting.items())).where(
         Referral.resolved_at.is_(None),
+        or_(*(due >= now for due in _DUE.values())),
         Referral.created_at >= period.start,
         Referral.created_at < period.end,
         *([Referral.agreement_id == only] if only else []),
     )
     found = session.execute(_grouped(query, keys))
     return {tuple(r[: len(keys)]): dict(r._mapping) for r in found}
-
-
-def missed_and_overdue(
-    session: Session, period: Period, now: datetime
-) -> tuple[dict[Key, dict[str, int]], dict[Key, int]]:
-    """Per agency, :func:`_missed` of the period and :func:`overdue_now`, in one pass.
-
-    Both read every unresolved referral of the period, and overdue ones of any period: one scan
-    of the partial index ``ix_referrals_unresolved`` answers both.
-    """
-    late = _late(now)
-    received = and_(Referral.created_at >= period.start, Referral.created_at < period.end)
-    overdue = and_(Referral.state.in_(_OPEN), or_(*late.values()))
-    query = (
-        select(
-            Referral.agreement_id,
-            *(_count(and_(received, c)).label(n) for n, c in late.items()),
-            _count(overdue).label("overdue"),
-        )
-        .where(Referral.resolved_at.is_(None))
-        .group_by(Referral.agreement_id)
-    )
-    missed: dict[Key, dict[str, int]] = {}
-    overdue_by_agency: dict[Key, int] = {}
-    for row in session.execute(query):
-        key, values = (row.agreement_id,), dict(row._mapping)
-        if values.pop("overdue"):
-            overdue_by_agency[key] = row.overdue
-        missed[key] = values
-    return missed, overdue_by_agency
 
 
 def _percentiles(

@@ -105,10 +105,8 @@ def figures(
 ) -> Board:
     """Every agency's figures for ``period`` (those named in ``agreement_ids`` always appear)."""
     now = now or utcnow()
-    missed, overdue = aggregate.missed_and_overdue(session, period, now)
-    counts = aggregate.period_counts(
-        session, period, now, True, False, with_total=True, missed=missed
-    )
+    counts = aggregate.period_counts(session, period, now, True, False, with_total=True)
+    overdue = aggregate.overdue_now(session, now, by_agency=True)
     province_counts = counts.pop((None,), {})
     rows = aggregate.merge(counts, overdue)
     for agreement_id in agreement_ids or ():

@@ -68,6 +68,29 @@ def label_of(column: Any, periods: Sequence[Period]) -> ColumnElement[str]:
     )
 
 
+def unmet_deadlines() -> dict[str, ColumnElement[bool]]:
+    """Each deadline of a referral *known to be unresolved*, set and not met.
+
+    Not naming ``resolved_at`` (the caller says it is null, once, at the top) lets the partial
+    indexes of unresolved referrals answer alone: among them "seen" is viewed or acted.
+    """
+    return {
+        "view": and_(
+            Referral.viewed_at.is_(None),
+            Referral.acted_at.is_(None),
+            Referral.view_due_at.is_not(None),
+        ),
+        "act": and_(Referral.acted_at.is_(None), Referral.act_due_at.is_not(None)),
+        "result": Referral.result_due_at.is_not(None),
+    }
+
+
+def open_deadlines() -> dict[str, ColumnElement[bool]]:
+    """Each deadline of a referral not resolved, set and not met (missed once past due)."""
+    unresolved = Referral.resolved_at.is_(None)
+    return {name: and_(unresolved, unmet) for name, unmet in unmet_deadlines().items()}
+
+
 def day_of(days: Sequence[Period]) -> ColumnElement[str]:
     """The label of the day of ``days`` (in order) that ``Referral.created_at`` falls on."""
     return label_of(Referral.created_at, days)
@@ -147,6 +170,7 @@ def _referral_counts(groups: Groups, days: Sequence[Period]) -> Select[Any]:
         "act_done": act_done,
         "result_met": result_met,
         "result_done": result_done,
+        **{f"{name}_open": _count(unmet) for name, unmet in open_deadlines().items()},
     }
     return (
         select(*_shaped(day, Referral.agreement_id, counts))

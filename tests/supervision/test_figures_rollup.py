@@ -196,16 +196,16 @@ def _percentile_hours(seconds: list[int], fraction: float) -> float | None:
     return round(bucket_value(buckets[rank]) / 3600.0, 2)  # type: ignore[operator]
 
 
-def _deadline(done: Any, due: Any, unresolved: bool) -> tuple[int, int]:
+def _deadline(done: Any, due: Any, unresolved: bool, now: datetime) -> tuple[int, int]:
     """(met, decided) of one referral's deadline: done by its time, or unmet past it."""
     if due is None:
         return 0, 0
     if done is not None:
         return int(done <= due), 1
-    return 0, int(unresolved and due < NOW)
+    return 0, int(unresolved and due < now)
 
 
-def _worked(session: Session, period: Period, agency: str | None) -> Figures:
+def _worked(session: Session, period: Period, agency: str | None, now: datetime = NOW) -> Figures:
     def where(column: Any, table: Any) -> list[Any]:
         found = [column >= period.start, column < period.end]
         return found + ([table.agreement_id == agency] if agency else [])
@@ -219,7 +219,7 @@ def _worked(session: Session, period: Period, agency: str | None) -> Figures:
             ("act", r.acted_at or r.resolved_at, r.act_due_at),
             ("result", r.resolved_at, r.result_due_at),
         ):
-            on_time, decided = _deadline(done, due, r.resolved_at is None)
+            on_time, decided = _deadline(done, due, r.resolved_at is None, now)
             met[name][0] += on_time
             met[name][1] += decided
     view = [r.view_working_seconds for r in refs if r.view_working_seconds is not None]
@@ -243,7 +243,7 @@ def _worked(session: Session, period: Period, agency: str | None) -> Figures:
         view_p90_hours=_percentile_hours(view, 0.9),
         resolve_median_hours=_percentile_hours(resolve, 0.5),
         resolve_p90_hours=_percentile_hours(resolve, 0.9),
-        overdue_now=_overdue(session, agency),
+        overdue_now=_overdue(session, agency, now),
         violations=violations or 0,
         delivery_failures=sum(r.state == "delivery_failed" for r in refs),
         satisfaction_avg=round(sum(ratings) / len(ratings), 2) if ratings else None,
@@ -252,7 +252,7 @@ def _worked(session: Session, period: Period, agency: str | None) -> Figures:
     )
 
 
-def _overdue(session: Session, agency: str | None) -> int:
+def _overdue(session: Session, agency: str | None, now: datetime) -> int:
     refs = session.scalars(
         select(Referral).where(
             Referral.resolved_at.is_(None),
@@ -261,29 +261,30 @@ def _overdue(session: Session, agency: str | None) -> int:
         )
     ).all()
     return sum(
-        (r.viewed_at is None and r.acted_at is None and _before_now(r.view_due_at))
-        or (r.acted_at is None and _before_now(r.act_due_at))
-        or _before_now(r.result_due_at)
+        (r.viewed_at is None and r.acted_at is None and _before(r.view_due_at, now))
+        or (r.acted_at is None and _before(r.act_due_at, now))
+        or _before(r.result_due_at, now)
         for r in refs
     )
 
 
-def _before_now(due: datetime | None) -> bool:
-    return due is not None and due < NOW
+def _before(due: datetime | None, now: datetime) -> bool:
+    return due is not None and due < now
 
 
 def _assert_board_is_worked_out(
-    period_text: str, also: tuple[str, ...] = (), url: str | None = None
+    period_text: str, also: tuple[str, ...] = (), url: str | None = None, now: datetime = NOW
 ) -> None:
     period = parse_period(period_text)
     agencies = [*AGENCIES, *SPARSE, *also]
     with session_scope(url) as session:
-        board = figures(session, period, agreement_ids=agencies, now=NOW)
+        board = figures(session, period, agreement_ids=agencies, now=now)
     with session_scope(url) as session:
         for agency in agencies:
+            worked = _worked(session, period, agency, now)
             row = next(a for a in board.agencies if a.agreement_id == agency)
-            assert asdict(row) == asdict(_worked(session, period, agency)), (period_text, agency)
-        province = asdict(_worked(session, period, None))
+            assert asdict(row) == asdict(worked), (period_text, agency)
+        province = asdict(_worked(session, period, None, now))
     assert asdict(board.province) == province, period_text
 
 
@@ -298,14 +299,14 @@ def _assert_agency_is_worked_out(period_text: str, agency: str) -> None:
 
 
 def _assert_trend_is_worked_out(
-    period_text: str, agency: str | None, url: str | None = None
+    period_text: str, agency: str | None, url: str | None = None, now: datetime = NOW
 ) -> None:
     period = parse_period(period_text)
     with session_scope(url) as session:
-        months = trend(session, period, agency, now=NOW)
+        months = trend(session, period, agency, now=now)
     with session_scope(url) as session:
         for month, cut in zip(months, period.months(), strict=True):
-            worked = asdict(_worked(session, cut, agency)) | {"overdue_now": 0}
+            worked = asdict(_worked(session, cut, agency, now)) | {"overdue_now": 0}
             assert asdict(month) == worked, (period_text, cut.label)
 
 
@@ -324,6 +325,21 @@ def test_a_trend_over_days_that_cut_months_equals_each_cut_worked_from_referrals
     rng: random.Random, agency: str | None
 ) -> None:
     _assert_trend_is_worked_out("1397-12-15..1398-02-05", agency)
+
+
+@pytest.mark.parametrize("period", ["1398-01", "1398-01-05..1398-02-20", "1397-12-15..1398-01-10"])
+def test_figures_asked_while_some_deadlines_are_not_due_yet_equal_those_worked_from_referrals(
+    rng: random.Random, period: str
+) -> None:
+    # 1398-01-12 09:00: the deadlines of the last ten days' referrals are still to come.
+    _assert_board_is_worked_out(period, now=_on(1398, 1, 12, 9))
+
+
+def test_a_trend_asked_while_some_deadlines_are_not_due_yet_equals_each_month_worked_out(
+    rng: random.Random,
+) -> None:
+    _assert_trend_is_worked_out("1397-12-15..1398-02-05", None, now=_on(1398, 1, 12, 9))
+    _assert_trend_is_worked_out("1397-12-15..1398-02-05", AGENCIES[1], now=_on(1398, 1, 3, 9))
 
 
 def test_an_agency_whose_referrals_all_fall_on_days_a_range_leaves_out_is_not_listed(
