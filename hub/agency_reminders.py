@@ -9,11 +9,14 @@ agency's system goes on the ``connector`` channel (:mod:`hub.notifiers.agency_co
 :class:`hub.connector.Reminder` it becomes kept in the row's ``detail``.
 
 The connector channel is chosen only for a case the agency's system holds (the referral has the
-agency's id, ``external_id``) and whose connector says ``can_remind()``.
+agency's id, ``external_id``) and whose connector says ``can_remind()``. A reminder the agency's
+system finally refuses (a permanent error, or every attempt used up) is not left at an alert: the
+same message goes by email to the agency's contacts (:func:`fall_back_to_email`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime
 from typing import Any
@@ -24,6 +27,7 @@ from hub.agreements.model import Agreement
 from hub.agreements.registry import AgreementRegistry
 from hub.connector import Reminder, ReminderKind
 from hub.db.models import Referral, Request
+from hub.db.models_deadlines import Notification
 from hub.errors import HubError
 from hub.jalali import format_jalali
 from hub.notifications import message_row, record_notifications
@@ -32,6 +36,7 @@ from hub.notifiers.messages import Rendered, render
 log = logging.getLogger(__name__)
 
 CHANNEL = "connector"
+KEY_LENGTH = 128  # notifications.key
 
 
 class ReminderRoute:
@@ -91,6 +96,38 @@ def reminder_rows(
         message_row(f"{key}:{email}", kind, "email", email, text, **ids)
         for email in contacts(agreement)
     ]
+
+
+def fall_back_to_email(
+    session: Session, failed: Notification, registry: AgreementRegistry
+) -> list[str]:
+    """Record the failed connector-channel reminder again, by email to each of the agency's
+    contacts, in the caller's transaction; returns the addresses (none when the agreement is not
+    loaded or names no contact — the alert stays the only trace then)."""
+    agreement = registry.get(failed.agreement_id) if failed.agreement_id else None
+    if agreement is None:
+        return []
+    text = Rendered(failed.subject, failed.body)
+    ids = {
+        "request_id": failed.request_id,
+        "referral_id": failed.referral_id,
+        "agreement_id": failed.agreement_id,
+    }
+    addresses = contacts(agreement)
+    rows = [
+        message_row(_fallback_key(failed.key, email), failed.kind, "email", email, text, **ids)
+        for email in addresses
+    ]
+    record_notifications(session, rows)  # unique keys: recorded once, however often called
+    return addresses
+
+
+def _fallback_key(key: str, email: str) -> str:
+    """``<key>:fallback:<email>``, or a digest of it where that would not fit the column."""
+    whole = f"{key}:fallback:{email}"
+    if len(whole) <= KEY_LENGTH:
+        return whole
+    return f"fallback:{hashlib.sha256(whole.encode()).hexdigest()}"
 
 
 def tell_agency_of_reopen(

@@ -282,6 +282,7 @@ def _settle(
         if error.permanent or policy.exhausted(attempt):
             row.status, row.next_attempt_at = str(NotificationStatus.FAILED), None
             why = "permanent error" if error.permanent else f"gave up after {attempt} attempts"
+            instead = _fall_back(session, row)
             record(
                 session,
                 EventKind.ALERT,
@@ -292,8 +293,19 @@ def _settle(
                 notification=row.key,
                 channel=row.channel,
                 reason=f"{why}: {error.message}",
+                **({"sent_instead_by_email_to": instead} if instead else {}),
             )
             return row.status
         row.status = str(NotificationStatus.PENDING)
         row.next_attempt_at = now + timedelta(seconds=policy.delay_after(attempt))
         return row.status
+
+
+def _fall_back(session: Session, failed: Notification) -> list[str]:
+    """A reminder the agency's own system refused goes to its contacts by email instead."""
+    from hub.agency_reminders import CHANNEL, fall_back_to_email  # it records through this module
+    from hub.agreements.registry import get_registry
+
+    if failed.channel != CHANNEL:
+        return []
+    return fall_back_to_email(session, failed, get_registry())

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from hub.agreements.registry import get_registry
-from hub.db.models import Referral, Request
+from hub.db.models import Event, Referral, Request
 from hub.db.models_deadlines import Notification
 from hub.db.session import session_scope
 from hub.deadlines import start_deadlines
@@ -31,6 +31,7 @@ from hub.settings import get_settings
 from tests.core.waiting import wait_for, wait_for_states
 from tests.deadlines.support import messages, referral, tehran
 from tests.support.fixtures import Sandboxes
+from tests.support.notification_fixtures import NotificationSandboxes
 from tests.support.requests import BASE, citizen_request, national_id
 
 pytestmark = pytest.mark.usefixtures("database", "sandboxes")
@@ -106,6 +107,53 @@ def test_a_deadline_reminder_is_filed_on_the_agencys_ticket_once_even_after_a_re
     send_notification(reminder.id, get_settings())
     assert len(messages(referral_id)) == 1
     assert len(sandboxes.water.reminders.of(ticket)) == 1
+
+
+def test_a_reminder_the_agencys_system_refuses_for_good_goes_to_its_contacts_by_email(
+    sandboxes: Sandboxes, notification_sandboxes: NotificationSandboxes
+) -> None:
+    referral_id = delivered_referral_started_at()
+    sandboxes.water.reminders.refuse_next(1, status=422)  # the CRM refuses it: no retry helps
+    first_rung(referral_id)
+    [reminder] = messages(referral_id)
+    assert reminder.channel == "connector"
+
+    assert send_notification(reminder.id, get_settings()) == "failed"
+
+    refused, instead = messages(referral_id)
+    assert (refused.id, refused.status) == (reminder.id, "failed")
+    assert (instead.channel, instead.recipient) == ("email", "samad@abfa-golestan.example")
+    assert (instead.kind, instead.subject, instead.body) == (
+        reminder.kind,
+        reminder.subject,
+        reminder.body,
+    )
+    with session_scope() as session:
+        alert = session.scalars(
+            select(Event).where(Event.referral_id == referral_id, Event.kind == "alert")
+        ).one()
+    assert alert.data["alert"] == "notification_failed"
+    assert alert.data["sent_instead_by_email_to"] == ["samad@abfa-golestan.example"]
+    sent(instead)
+    [mail] = [
+        m
+        for m in notification_sandboxes.mail.to("samad@abfa-golestan.example")
+        if m["Subject"] == reminder.subject
+    ]
+    assert mail.get_body(preferencelist=("plain",)).get_content().strip() == reminder.body.strip()
+    send_notification(reminder.id, get_settings())  # the failed one again: nothing new
+    assert len(messages(referral_id)) == 2
+
+
+def test_a_reminder_key_too_long_for_the_column_falls_back_under_a_digest() -> None:
+    from hub.agency_reminders import KEY_LENGTH, _fallback_key
+
+    key = "view:1:r0@2027-05-08T06:30:00+00:00:connector"
+    assert _fallback_key(key, "a@b.example") == f"{key}:fallback:a@b.example"
+    long_address = "x" * 120 + "@b.example"
+    digest = _fallback_key(key, long_address)
+    assert len(digest) <= KEY_LENGTH
+    assert digest != _fallback_key(key, "y" * 120 + "@b.example")
 
 
 def test_the_municipality_gets_the_reminder_in_the_referral_mails_thread(
