@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -93,8 +94,13 @@ class Verdict:
         return self.problem is None
 
 
-def verify(session: Session, batch: int = 5000) -> Verdict:
-    """Walk the chain in ``seq`` order and stop at the first event that does not fit."""
+def verify(
+    session: Session, batch: int = 5000, on_batch: Callable[[int], None] | None = None
+) -> Verdict:
+    """Walk the chain in ``seq`` order and stop at the first event that does not fit.
+
+    ``on_batch`` hears how many events were found good so far, after each batch (a progress bar).
+    """
     unsealed = session.scalar(select(func.count()).where(Event.seq.is_(None))) or 0
     previous, expected, checked = GENESIS, 1, 0
     while True:
@@ -124,3 +130,5 @@ def verify(session: Session, batch: int = 5000) -> Verdict:
                 )
             previous, expected, checked = event.chain_hash or "", expected + 1, checked + 1
         session.expunge_all()
+        if on_batch is not None:
+            on_batch(checked)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
+from sqlalchemy import func, select
 
 from hub.audit import seal as seal_events
 from hub.audit import verify as verify_chain
+from hub.db.models import Event
 from hub.db.session import session_scope
 
 app = typer.Typer(help="The tamper-evident event log.", no_args_is_help=True)
@@ -17,7 +20,13 @@ def verify() -> None:
     """Walk the hash chain of events; name the first event changed, inserted or removed."""
     console = Console(soft_wrap=True)
     with session_scope() as session:
-        verdict = verify_chain(session)
+        sealed = session.scalar(select(func.count()).where(Event.seq.is_not(None))) or 0
+        # A year holds millions of events: show how far the walk is, on stderr.
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("verifying the event chain", total=sealed)
+            verdict = verify_chain(
+                session, on_batch=lambda checked: progress.update(task, completed=checked)
+            )
     if verdict.ok:
         console.print(
             f"[green]chain intact[/green]: {verdict.checked} events checked, "

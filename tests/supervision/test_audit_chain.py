@@ -58,6 +58,15 @@ def test_an_untouched_log_verifies_and_every_event_is_sealed_in_order(
     assert verdict.ok and verdict.checked >= len(sealed_log)
 
 
+def test_verify_reports_its_progress_batch_by_batch(sealed_log: list[int]) -> None:
+    heard: list[int] = []
+    with session_scope() as session:
+        verdict = verify(session, batch=2, on_batch=heard.append)
+    assert verdict.ok
+    assert heard == sorted(heard) and heard[-1] == verdict.checked
+    assert len(heard) >= verdict.checked // 2  # a report after every batch of two
+
+
 def test_verify_names_an_event_edited_directly_in_postgresql(sealed_log: list[int]) -> None:
     victim = sealed_log[len(sealed_log) // 2]
     with psycopg.connect(_dsn()) as conn:
