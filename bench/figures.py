@@ -12,7 +12,8 @@ call, timed apart), analyzes it, and times the calls the dashboard and the API m
 a quarter, the year, ranges of days that cut months, one day, 365 days, and trends. Each prints
 the best and median wall time of ``--repeat`` runs, the median CPU time spent by this process
 and the database's server processes (read from ``/proc``: what the call costs whatever else the
-machine runs), and the load average. Server: ``SAMAD_BENCH_PG`` (default
+machine runs), and the load average; then the beat's refresh after 10 and 100 referrals changed,
+and the year read right after them (it redoes what changed). Server: ``SAMAD_BENCH_PG`` (default
 ``postgresql://postgres@127.0.0.1:5432``).
 """
 
@@ -23,7 +24,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -192,6 +193,11 @@ def main() -> None:
         calls[f"figures {label}"] = lambda p=parse_period(label): _with_session(
             url, lambda s: figures(s, p, now=now)
         )
+    # Asked while the month runs: the deadlines of its last days' referrals are still to come.
+    asked = parse_period("1404-12-25..1404-12-25").start + timedelta(hours=12)
+    calls["figures 1404-12 asked on 1404-12-25 noon"] = lambda p=parse_period("1404-12"): (
+        _with_session(url, lambda s: figures(s, p, now=asked))
+    )
     year = parse_period("1404")
     calls["trend 1404 by month, one agency"] = lambda: _with_session(
         url, lambda s: trend(s, year, "agency-3", now=now)
@@ -211,6 +217,12 @@ def main() -> None:
         print(f"{name:45} {best:8.0f} {median:10.0f} {cpu:7.0f}  {verdict}  (load {_load()})")
     for changed in (10, 100):
         print(_refresh_after_changes(url, changed))
+    # Within the refresh lag of those changes: the read redoes their days again (a late commit
+    # could hide behind them), 1404-12, and the quarter and the year it sums from its months.
+    started = time.perf_counter()
+    _with_session(url, lambda s: figures(s, year, now=now))
+    took = (time.perf_counter() - started) * 1000
+    print(f"figures 1404 right after those changes: {took:.0f} ms (load {_load()})")
     with session_scope(url) as session:
         board = figures(session, year, now=now)
     p = board.province

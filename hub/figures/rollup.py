@@ -15,12 +15,14 @@ the referral's ``updated_at``. Before the figures of a period are read, :func:`r
 rows of the period's months changed since each month was last refreshed — less
 :attr:`Settings.figures_refresh_lag_seconds`, so a transaction that stamped a row before the last
 refresh but committed after it is still seen — and recomputes only the days they fall on, for
-their agencies, then those agencies' months from their days. A month never computed is computed
-whole. The quarter and year of a changed month go stale (their ``figure_refreshes`` mark is
-dropped) and are rebuilt from their months by the first read that needs them. The beat sweep
-``hub.refresh_figures`` does the same for this month and the last, so a read usually finds little
-to do. On PostgreSQL refreshes take turns under an advisory lock and commit on their own
-connection; changes made behind the hub's back (SQL by hand) need ``refresh(..., rebuild=True)``.
+their agencies. What that changes (the counts of those agencies, the few histogram buckets that
+move) is first added to the month's rows, and to its quarter's and year's, so they stay the sums
+of their days without being summed again. A month never computed is computed whole; its quarter
+and year go stale (their ``figure_refreshes`` mark is dropped) and are summed again from their
+months by the first read that needs them. The beat sweep ``hub.refresh_figures`` does the same
+for this month and the last, so a read usually finds little to do. On PostgreSQL refreshes take
+turns under an advisory lock and commit on their own connection; changes made behind the hub's
+back (SQL by hand) need ``refresh(..., rebuild=True)``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -86,6 +90,12 @@ def _fresh_spans(session: Session, labels: Sequence[str], at: datetime) -> None:
     _mark(session, stale, at)
 
 
+def _current_spans(session: Session, months: Sequence[Period]) -> set[str]:
+    """The quarters and years of ``months`` that are current (marked): changes are added to them."""
+    spans = {span for m in months for span in (quarter_of(m.label), m.label[:4])}
+    return set(session.scalars(select(FigureRefresh.month).where(FigureRefresh.month.in_(spans))))
+
+
 def _unmark_spans(session: Session, months: Iterable[str]) -> None:
     """The quarters and years of ``months`` are stale: their months have changed."""
     spans = {span for month in months for span in (quarter_of(month), month[:4])}
@@ -115,13 +125,39 @@ def _changed(
     return found
 
 
-def _redo_changed(session: Session, month: Period, changed: dict[str, set[str]]) -> list[str]:
-    """Redo each agency's ``changed`` days of ``month`` (agencies with the same days grouped)."""
+def _redo_changed(
+    session: Session, month: Period, changed: dict[str, set[str]], labels: Sequence[str]
+) -> list[str]:
+    """Redo each agency's ``changed`` days of ``month`` (agencies with the same days grouped).
+
+    What that changes is added first to the rows of ``labels`` (the month, and its quarter and
+    year where they are current), which so stay the sums of their days, rewriting only the
+    buckets whose counts move.
+    """
     grouped: dict[tuple[Period, ...], list[str]] = defaultdict(list)
-    for agreement_id, labels in sorted(changed.items()):
-        grouped[tuple(d for d in month.days() if d.label in labels)].append(agreement_id)
-    _redo_days(session, [(same, days) for days, same in grouped.items()])
+    for agreement_id, labels_ in sorted(changed.items()):
+        grouped[tuple(d for d in month.days() if d.label in labels_)].append(agreement_id)
+    groups = [(same, days) for days, same in grouped.items()]
+    _add(session, FigureMonth, rows.changes_of_counts(groups, labels), ["month", "agreement_id"])
+    keys = ["month", "measure", "agreement_id", "bucket"]
+    _add(session, FigureBucket, rows.changes_of_buckets(groups, labels), keys)
+    _redo_days(session, groups)
     return sorted(changed)
+
+
+def _add(session: Session, table: Any, query: Select[Any], keys: list[str]) -> None:
+    """Add ``query``'s rows to ``table``'s rows of the same ``keys`` (insert those not there)."""
+    dialect = session.get_bind().dialect.name
+    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table.__table__)
+    names = [column.name for column in query.selected_columns]  # type: ignore[attr-defined]
+    statement = insert.from_select(names, query)
+    current = table.__table__.c
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=keys,
+            set_={n: current[n] + statement.excluded[n] for n in names if n not in keys},
+        )
+    )
 
 
 def whole_months(period: Period) -> list[Period]:
@@ -141,10 +177,11 @@ def touched_months(period: Period) -> list[Period]:
 def refresh(session: Session, period: Period, *, rebuild: bool = False, spans: bool = True) -> int:
     """Bring the roll-up of every month ``period`` touches up to date; the (agency, month) redone.
 
-    A month never computed is computed whole, even when ``period`` only cuts it. In a month
-    computed before, only the days with a changed referral are redone, for the agencies changed,
-    then the month's rows from its days. The quarters and years of a changed month go stale;
-    those ``period`` is read from (unless not ``spans``) are rebuilt from their months.
+    A month never computed is computed whole, even when ``period`` only cuts it, and its quarter
+    and year go stale. In a month computed before, only the days with a changed row are redone,
+    for the agencies changed; what that changes is added to the month's rows and to its quarter's
+    and year's where current. Stale quarters and years ``period`` is read from (unless not
+    ``spans``) are summed again from their months.
     """
     months = touched_months(period)
     with _refresh_session(session) as writer:
@@ -161,17 +198,17 @@ def refresh(session: Session, period: Period, *, rebuild: bool = False, spans: b
         for month in months:
             if month not in known:
                 _redo_days(writer, [(None, month.days())])
+                _replace(writer, month.label, rows.month_of_days(month, None), None)
                 redo[month.label] = None
+        _unmark_spans(writer, redo)
         if known:
             lag = timedelta(seconds=get_settings().figures_refresh_lag_seconds)
             since = min(marks[m.label] for m in known) - lag
             by_label = {m.label: m for m in known}
+            current = _current_spans(writer, known)
             for label, changed in _changed(writer, known, since).items():
-                redo[label] = _redo_changed(writer, by_label[label], changed)
-        for label, agencies in redo.items():
-            month = parse_period(label)
-            _replace(writer, label, rows.month_of_days(month, agencies), agencies)
-        _unmark_spans(writer, redo)
+                labels = [label, *(s for s in (quarter_of(label), label[:4]) if s in current)]
+                redo[label] = _redo_changed(writer, by_label[label], changed, labels)
         if spans:
             _fresh_spans(writer, cover.spans_of(period), started)
         _mark(writer, [m.label for m in months], started)

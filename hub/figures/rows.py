@@ -249,6 +249,61 @@ def day_buckets(groups: Groups) -> list[Select[Any]]:
     return selects
 
 
+def changes_of_counts(groups: Groups, labels: Sequence[str]) -> Select[Any]:
+    """``figure_months``-shaped rows for each of ``labels``: what redoing ``groups`` changes.
+
+    Per agency, the counts of its days computed afresh less those stored; agencies whose counts
+    do not change are left out. Added to a month's (and its quarter's and year's) rows before the
+    days are redone, so those stay the sums of their days without being summed again.
+    """
+    stored = [FigureDay.__table__.c[name] for name in COUNTS]
+    before = select(
+        FigureDay.day, FigureDay.agreement_id, *((-c).label(c.name) for c in stored)
+    ).where(stored_on(FigureDay, groups))
+    both = union_all(day_counts(groups), before).subquery()
+    sums = [func.sum(both.c[name]) for name in COUNTS]
+    summed = (
+        select(both.c.agreement_id, *(s.label(n) for s, n in zip(sums, COUNTS, strict=True)))
+        .group_by(both.c.agreement_id)
+        .having(or_(*(s != 0 for s in sums)))
+        .subquery()
+    )
+    return _for_each(labels, summed, ["agreement_id", *COUNTS])
+
+
+def changes_of_buckets(groups: Groups, labels: Sequence[str]) -> Select[Any]:
+    """``figure_buckets``-shaped rows for each of ``labels``: what redoing ``groups`` changes.
+
+    Only the buckets whose count changes: a few per referral changed, however many were received
+    on its day.
+    """
+    table = FigureDayBucket
+    before = select(
+        table.day,
+        table.measure,
+        table.agreement_id,
+        table.bucket,
+        (-table.referrals).label("referrals"),
+    ).where(stored_on(table, groups))
+    both = union_all(*day_buckets(groups), before).subquery()
+    keys = [both.c.measure, both.c.agreement_id, both.c.bucket]
+    change = func.sum(both.c.referrals)
+    summed = select(*keys, change.label("referrals")).group_by(*keys).having(change != 0)
+    return _for_each(labels, summed.subquery(), ["measure", "agreement_id", "bucket", "referrals"])
+
+
+def _for_each(labels: Sequence[str], rows_: Any, names: list[str]) -> Select[Any]:
+    """``rows_`` once for each of ``labels``, labelled in a first column ``month``."""
+    each = [select(literal(label).label("month")) for label in labels]
+    months = (union_all(*each) if len(each) > 1 else each[0]).subquery()
+    return (
+        select(months.c.month, *(rows_.c[name] for name in names))
+        .select_from(rows_.join(months, true()))
+        # SQLite reads "INSERT … SELECT … ON CONFLICT" without doubt only after a WHERE.
+        .where(rows_.c.agreement_id.is_not(None))
+    )
+
+
 def labelled(table: Any, labels: Sequence[str], agencies: Sequence[str] | None) -> list[Any]:
     """Where ``table``'s rows are of ``labels`` (months, quarters, years) and ``agencies``."""
     where = [table.month.in_(labels)]
