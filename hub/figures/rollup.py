@@ -130,18 +130,22 @@ def _redo_changed(
 ) -> list[str]:
     """Redo each agency's ``changed`` days of ``month`` (agencies with the same days grouped).
 
-    What that changes is added first to the rows of ``labels`` (the month, and its quarter and
-    year where they are current), which so stay the sums of their days, rewriting only the
-    buckets whose counts move.
+    Only what changes is written: added to the rows of ``labels`` (the month, and its quarter and
+    year where they are current), then to the days' own rows — the agencies' counts that move and
+    the few histogram buckets a changed referral leaves or enters, not every bucket of the day.
+    A bucket left empty stays as a row of 0, as a count of 0 does: sums ignore both.
     """
     grouped: dict[tuple[Period, ...], list[str]] = defaultdict(list)
     for agreement_id, labels_ in sorted(changed.items()):
         grouped[tuple(d for d in month.days() if d.label in labels_)].append(agreement_id)
     groups = [(same, days) for days, same in grouped.items()]
-    _add(session, FigureMonth, rows.changes_of_counts(groups, labels), ["month", "agreement_id"])
-    keys = ["month", "measure", "agreement_id", "bucket"]
-    _add(session, FigureBucket, rows.changes_of_buckets(groups, labels), keys)
-    _redo_days(session, groups)
+    # The months' first: both read the days as stored.
+    counts, buckets = rows.changes_of_months(groups, labels)
+    _add(session, FigureMonth, counts, ["month", "agreement_id"])
+    _add(session, FigureBucket, buckets, ["month", "measure", "agreement_id", "bucket"])
+    counts, buckets = rows.changes_of_days(groups)
+    _add(session, FigureDay, counts, ["day", "agreement_id"])
+    _add(session, FigureDayBucket, buckets, ["day", "measure", "agreement_id", "bucket"])
     return sorted(changed)
 
 

@@ -249,34 +249,27 @@ def day_buckets(groups: Groups) -> list[Select[Any]]:
     return selects
 
 
-def changes_of_counts(groups: Groups, labels: Sequence[str]) -> Select[Any]:
-    """``figure_months``-shaped rows for each of ``labels``: what redoing ``groups`` changes.
-
-    Per agency, the counts of its days computed afresh less those stored; agencies whose counts
-    do not change are left out. Added to a month's (and its quarter's and year's) rows before the
-    days are redone, so those stay the sums of their days without being summed again.
-    """
+def _changed_counts(groups: Groups) -> Any:
+    """Per day and agency of ``groups``: its counts computed afresh less those stored, where
+    they differ (a day or an agency new to the roll-up has nothing stored)."""
     stored = [FigureDay.__table__.c[name] for name in COUNTS]
     before = select(
         FigureDay.day, FigureDay.agreement_id, *((-c).label(c.name) for c in stored)
     ).where(stored_on(FigureDay, groups))
     both = union_all(day_counts(groups), before).subquery()
     sums = [func.sum(both.c[name]) for name in COUNTS]
-    summed = (
-        select(both.c.agreement_id, *(s.label(n) for s, n in zip(sums, COUNTS, strict=True)))
-        .group_by(both.c.agreement_id)
+    keys = [both.c.day, both.c.agreement_id]
+    return (
+        select(*keys, *(s.label(n) for s, n in zip(sums, COUNTS, strict=True)))
+        .group_by(*keys)
         .having(or_(*(s != 0 for s in sums)))
         .subquery()
     )
-    return _for_each(labels, summed, ["agreement_id", *COUNTS])
 
 
-def changes_of_buckets(groups: Groups, labels: Sequence[str]) -> Select[Any]:
-    """``figure_buckets``-shaped rows for each of ``labels``: what redoing ``groups`` changes.
-
-    Only the buckets whose count changes: a few per referral changed, however many were received
-    on its day.
-    """
+def _changed_buckets(groups: Groups) -> Any:
+    """Per day, measure, agency and bucket of ``groups``: how many referrals more (or fewer) are
+    in it computed afresh than stored, where that is not 0 — a few per referral changed."""
     table = FigureDayBucket
     before = select(
         table.day,
@@ -286,10 +279,38 @@ def changes_of_buckets(groups: Groups, labels: Sequence[str]) -> Select[Any]:
         (-table.referrals).label("referrals"),
     ).where(stored_on(table, groups))
     both = union_all(*day_buckets(groups), before).subquery()
-    keys = [both.c.measure, both.c.agreement_id, both.c.bucket]
+    keys = [both.c.day, both.c.measure, both.c.agreement_id, both.c.bucket]
     change = func.sum(both.c.referrals)
-    summed = select(*keys, change.label("referrals")).group_by(*keys).having(change != 0)
-    return _for_each(labels, summed.subquery(), ["measure", "agreement_id", "bucket", "referrals"])
+    return select(*keys, change.label("referrals")).group_by(*keys).having(change != 0).subquery()
+
+
+def changes_of_days(groups: Groups) -> list[Select[Any]]:
+    """Rows shaped like ``figure_days`` and ``figure_day_buckets``: what redoing ``groups``
+    changes in them, to add to the stored rows (only rows that change)."""
+    counts, buckets = _changed_counts(groups), _changed_buckets(groups)
+    return [
+        select(*counts.c).where(counts.c.agreement_id.is_not(None)),
+        select(*buckets.c).where(buckets.c.agreement_id.is_not(None)),
+    ]
+
+
+def changes_of_months(groups: Groups, labels: Sequence[str]) -> list[Select[Any]]:
+    """Rows shaped like ``figure_months`` and ``figure_buckets`` for each of ``labels`` (a month,
+    its quarter, its year): what redoing ``groups``, days of that month, changes in them.
+
+    Added to those rows before the days are redone, so they stay the sums of their days without
+    being summed again.
+    """
+    counts, buckets = _changed_counts(groups), _changed_buckets(groups)
+    count_sums = [func.sum(counts.c[name]).label(name) for name in COUNTS]
+    by_agency = select(counts.c.agreement_id, *count_sums).group_by(counts.c.agreement_id)
+    keys = [buckets.c.measure, buckets.c.agreement_id, buckets.c.bucket]
+    change = func.sum(buckets.c.referrals)
+    by_bucket = select(*keys, change.label("referrals")).group_by(*keys).having(change != 0)
+    return [
+        _for_each(labels, by_agency.subquery(), ["agreement_id", *COUNTS]),
+        _for_each(labels, by_bucket.subquery(), ["measure", "agreement_id", "bucket", "referrals"]),
+    ]
 
 
 def _for_each(labels: Sequence[str], rows_: Any, names: list[str]) -> Select[Any]:
