@@ -8,6 +8,7 @@ import typer
 
 from hub.cli import agreements, db, demo, processes, referrals, tokens
 from hub.cli import audit as audit_cli
+from hub.cli import figures as figures_cli
 from hub.cli import report as report_cli
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ app = typer.Typer(
 app.add_typer(agreements.app, name="agreements")
 app.add_typer(db.app, name="db")
 app.add_typer(audit_cli.app, name="audit")
+app.add_typer(figures_cli.app, name="figures")
 app.command("report")(report_cli.report)
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(tokens.users, name="users")
