@@ -45,7 +45,9 @@ class AgreementRegistry:
 
     def reload(self) -> None:
         with self._lock:
-            self._snapshot = self._files_snapshot()
+            # The files as they are before loading; recorded only once loaded (below), so that
+            # no thread takes the new snapshot for agreements not loaded yet.
+            snapshot = self._files_snapshot()
             loaded, problems = load_directory(self.directory, self.plugins.connectors)
             for problem in problems:
                 log.error("agreement problem: %s", problem)
@@ -56,16 +58,23 @@ class AgreementRegistry:
             }
             self._agreements = {**{a.id: a for a in kept.values()}, **loaded}
             self._problems = problems
+            self._snapshot = snapshot
             self._checked_at = time.monotonic()
 
     def refresh(self) -> None:
-        """Reload if the files changed since the last look (cheap: names and mtimes)."""
+        """Reload if the files changed since the last look (cheap: names and mtimes).
+
+        The look is taken under the lock: a thread that comes while another reloads waits for
+        the new agreements instead of reading the old ones beside the new files' snapshot (a
+        worker thread then took a just-onboarded agreement for missing).
+        """
         if time.monotonic() - self._checked_at < self.settings.agreements_reload_seconds:
             return
-        self._checked_at = time.monotonic()
-        if self._files_snapshot() != self._snapshot:
-            log.info("agreement files changed; reloading")
-            self.reload()
+        with self._lock:
+            self._checked_at = time.monotonic()
+            if self._files_snapshot() != self._snapshot:
+                log.info("agreement files changed; reloading")
+                self.reload()
 
     @property
     def problems(self) -> list[AgreementProblem]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -118,6 +120,34 @@ def test_a_broken_edit_keeps_the_last_good_version_and_reports_the_problem(
     os.utime(path, (time.time() + 5, time.time() + 5))
     assert registry.get("golestan-water").version == good.version
     assert any("routez" in p.message or "routes" in p.message for p in registry.problems)
+
+
+def test_a_thread_asking_while_another_reloads_waits_for_the_new_agreements(
+    live_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker thread asking for a just-onboarded agreement while another thread is loading the
+    files must get it — not "no agreement" beside a snapshot that already shows the new file."""
+    registry = AgreementRegistry(live_dir, plugins(), get_settings())  # reload seconds: 0
+    loading, slow = threading.Event(), threading.Event()
+
+    def slow_load(*args: Any) -> Any:
+        loading.set()
+        slow.wait(5)  # a loaded machine: parsing and validating takes a while
+        return load_directory(*args)
+
+    monkeypatch.setattr("hub.agreements.registry.load_directory", slow_load)
+    shutil.copy(SAMPLES / "golestan-gas.yaml", live_dir / "golestan-gas.yaml")
+    reloader = threading.Thread(target=registry.all)
+    reloader.start()
+    assert loading.wait(5)
+    found: list[str] = []
+    asker = threading.Thread(target=lambda: found.append(registry.get("golestan-gas").id))
+    asker.start()
+    time.sleep(0.2)
+    slow.set()
+    reloader.join(5)
+    asker.join(5)
+    assert found == ["golestan-gas"]
 
 
 def test_a_new_file_onboards_an_agency_while_running(live_dir: Path) -> None:
