@@ -89,14 +89,31 @@ def waiting_tasks(queue: str | None = None) -> int:
     queue = queue or app.conf.task_default_queue
     try:
         with app.connection_for_write() as connection:
+            channel = connection.default_channel
             try:
-                declared = connection.default_channel.queue_declare(queue=queue, passive=True)
+                declared = channel.queue_declare(queue=queue, passive=True)
             except connection.channel_errors:  # not declared yet, or (Redis) an empty list
                 return 0
+            finally:
+                _release_session(channel)
             return int(declared.message_count)
     except Exception as exc:  # the broker is down: the sends will fail and be retried anyway
         log.warning("cannot read the length of queue %s: %s", queue, exc)
         return 0
+
+
+def _release_session(channel: object) -> None:
+    """Give back the database connection of kombu's SQLAlchemy channel (the embedded broker).
+
+    That channel keeps an ORM session from its first query and never closes it: the session's
+    pooled connection came back only when the garbage collector broke the channel's reference
+    cycles. The sweeps ask for the queue's length every second or so, and on a busy machine the
+    broker's pool (5 + 10) ran dry: every publish and the worker's own consumer then waited 30 s
+    and failed. Other transports have no such session.
+    """
+    session = getattr(channel, "_session", None)
+    if session is not None:
+        session.close()
 
 
 def queue_room(limit: int) -> int:
