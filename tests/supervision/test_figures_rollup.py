@@ -434,6 +434,41 @@ def _build_roll_up(periods: tuple[str, ...], trends: tuple[str, ...], agency: st
             trend(session, parse_period(period), agency, now=NOW)
 
 
+def _violation_and_feedback(
+    session: Session,
+    referral: Referral,
+    recorded_at: datetime,
+    given_at: datetime,
+    *,
+    rating: int,
+    reopened: bool,
+    updated_at: datetime | None = None,
+) -> None:
+    """A violation of the referral's result deadline recorded at ``recorded_at`` (its row last
+    changed at ``updated_at``, default now), and the citizen's feedback given at ``given_at``."""
+    session.add(
+        Violation(
+            agreement_id=referral.agreement_id,
+            referral_id=referral.id,
+            deadline="result",
+            due_at=referral.created_at,
+            recorded_at=recorded_at,
+            **({"updated_at": updated_at} if updated_at else {}),
+        )
+    )
+    session.add(
+        Feedback(
+            request_id=referral.request_id,
+            referral_id=referral.id,
+            agreement_id=referral.agreement_id,
+            rating=rating,
+            reopened=reopened,
+            result_at=referral.resolved_at,
+            created_at=given_at,
+        )
+    )
+
+
 def test_a_violation_and_feedback_written_later_with_their_referral_show_after_the_refresh(
     rng: random.Random,
 ) -> None:
@@ -444,25 +479,8 @@ def test_a_violation_and_feedback_written_later_with_their_referral_show_after_t
     _build_roll_up(periods, (cut,), agency)
     with session_scope() as session:
         referral = session.scalars(select(Referral).where(Referral.agreement_id == agency)).one()
-        session.add(
-            Violation(
-                agreement_id=agency,
-                referral_id=referral.id,
-                deadline="result",
-                due_at=referral.created_at,
-                recorded_at=_on(1398, 2, 3, 10),
-            )
-        )
-        session.add(
-            Feedback(
-                request_id=referral.request_id,
-                referral_id=referral.id,
-                agreement_id=agency,
-                rating=2,
-                reopened=True,
-                result_at=referral.resolved_at,
-                created_at=_on(1398, 1, 28, 10),
-            )
+        _violation_and_feedback(
+            session, referral, _on(1398, 2, 3, 10), _on(1398, 1, 28, 10), rating=2, reopened=True
         )
         referral.next_deadline_at = NOW  # the deadline sweep and a reopen move their referral
     for period in periods:
@@ -493,27 +511,7 @@ def test_a_violation_and_feedback_the_hub_stamps_now_for_an_old_referral_show_af
     with session_scope() as session:
         referral = session.scalars(select(Referral).where(Referral.agreement_id == agency)).one()
         at = utcnow()  # what the escalation sweep and hub.feedback write: the moment of writing
-        session.add(
-            Violation(
-                agreement_id=agency,
-                referral_id=referral.id,
-                deadline="result",
-                due_at=referral.created_at,
-                recorded_at=at,
-                updated_at=at,
-            )
-        )
-        session.add(
-            Feedback(
-                request_id=referral.request_id,
-                referral_id=referral.id,
-                agreement_id=agency,
-                rating=5,
-                reopened=False,
-                result_at=referral.resolved_at,
-                created_at=at,
-            )
-        )
+        _violation_and_feedback(session, referral, at, at, rating=5, reopened=False, updated_at=at)
     for period in periods:
         _assert_agency_is_worked_out(period, agency)
     _assert_trend_is_worked_out(cut, agency)
