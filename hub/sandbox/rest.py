@@ -114,7 +114,7 @@ def create_app(settings: RestSandboxSettings | None = None) -> RestSandboxApp:
 
     @app.post("/api/v1/tickets/{ticket_id}/reminders", dependencies=authorised)
     async def file_reminder(ticket_id: str, request: Request) -> JSONResponse:
-        if (status := app.reminders.refusal()) is not None:
+        if (status := app.reminders.refusal(ticket_id)) is not None:
             return JSONResponse({"error": "the reminder service is down"}, status_code=status)
         _describe(app.tickets, [ticket_id])  # 404 for a ticket it never opened
         body = await _json_object(request)

@@ -28,19 +28,26 @@ class ReminderBook:
         self._lock = threading.Lock()
         self._by_ticket: dict[str, list[FiledReminder]] = {}
         self._by_key: dict[str, FiledReminder] = {}
-        self._refusals: list[int] = []  # statuses to answer the next reminders with
+        # Statuses to answer the next reminders with, each for one ticket or (None) for any.
+        self._refusals: list[tuple[int, str | None]] = []
         self.posts = 0
 
-    def refuse_next(self, count: int, status: int = 503) -> None:
-        """Answer the next ``count`` reminders with ``status`` (the reminder service is down)."""
+    def refuse_next(self, count: int, status: int = 503, ticket: str | None = None) -> None:
+        """Answer the next ``count`` reminders with ``status`` (the reminder service is down) —
+        only those filed on ``ticket`` when it is given, so a reminder the hub sends for another
+        case meanwhile neither gets nor uses up the refusal."""
         with self._lock:
-            self._refusals = [status] * count
+            self._refusals = [(status, ticket)] * count
 
-    def refusal(self) -> int | None:
-        """The status to refuse this reminder with, if the service is down; counts the POST."""
+    def refusal(self, ticket_id: str) -> int | None:
+        """The status to refuse this reminder on ``ticket_id`` with, if any; counts the POST."""
         with self._lock:
             self.posts += 1
-            return self._refusals.pop(0) if self._refusals else None
+            for index, (status, ticket) in enumerate(self._refusals):
+                if ticket is None or ticket == ticket_id:
+                    del self._refusals[index]
+                    return status
+            return None
 
     def file(
         self, ticket_id: str, body: Mapping[str, Any], key: str | None

@@ -91,6 +91,21 @@ def test_a_reminder_service_that_is_down_is_a_transient_error(
     assert len(app.reminders.of(ticket)) == 1
 
 
+def test_a_refusal_for_one_ticket_leaves_reminders_on_other_tickets_alone(
+    sandbox: tuple[RestSandboxApp, str], connector: RestConnector
+) -> None:
+    app, _ = sandbox
+    mine = connector.push(referral(11)).external_id
+    other = connector.push(referral(12)).external_id
+    app.reminders.refuse_next(1, status=503, ticket=mine)
+    theirs = a_reminder(other, key="step:12:remind_agency:connector")
+    connector.remind(referral(12), theirs)  # another case: filed, the refusal kept
+    with pytest.raises(ConnectorError):
+        connector.remind(referral(11), a_reminder(mine, key="step:11:remind_agency:connector"))
+    connector.remind(referral(11), a_reminder(mine, key="step:11:remind_agency:connector"))
+    assert (len(app.reminders.of(other)), len(app.reminders.of(mine))) == (1, 1)
+
+
 def test_a_reminder_about_a_ticket_the_agency_never_opened_is_refused_for_good(
     connector: RestConnector,
 ) -> None:

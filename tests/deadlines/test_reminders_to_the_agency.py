@@ -89,7 +89,8 @@ def test_a_deadline_reminder_is_filed_on_the_agencys_ticket_once_even_after_a_re
 ) -> None:
     referral_id = delivered_referral_started_at()
     ticket = str(referral(referral_id).external_id)
-    sandboxes.water.reminders.refuse_next(1, status=503)  # the CRM's reminder service hiccups
+    # The CRM's reminder service hiccups (for this ticket: a worker may send others meanwhile).
+    sandboxes.water.reminders.refuse_next(1, status=503, ticket=ticket)
     swept_at = first_rung(referral_id)
 
     [reminder] = messages(referral_id)
@@ -113,7 +114,8 @@ def test_a_reminder_the_agencys_system_refuses_for_good_goes_to_its_contacts_by_
     sandboxes: Sandboxes, notification_sandboxes: NotificationSandboxes
 ) -> None:
     referral_id = delivered_referral_started_at()
-    sandboxes.water.reminders.refuse_next(1, status=422)  # the CRM refuses it: no retry helps
+    ticket = str(referral(referral_id).external_id)
+    sandboxes.water.reminders.refuse_next(1, status=422, ticket=ticket)  # no retry helps
     first_rung(referral_id)
     [reminder] = messages(referral_id)
     assert reminder.channel == "connector"
