@@ -33,7 +33,7 @@ from hub.agency_reminders import ReminderRoute, reminder_rows
 from hub.agreements.model import Agreement
 from hub.agreements.registry import AgreementRegistry
 from hub.connector import ReminderKind
-from hub.db.bulk import insert_rows
+from hub.db.bulk import dialect_insert, insert_rows
 from hub.db.models import Event, Referral, Request
 from hub.db.models_deadlines import EscalationStep, Violation
 from hub.db.types import utcnow
@@ -41,7 +41,7 @@ from hub.deadlines import DeadlinePolicy, Firing, calendars, late_by, plan
 from hub.errors import NotFound
 from hub.events import EventKind
 from hub.jalali import format_jalali
-from hub.notifications import dialect_insert, message_row, record_notifications
+from hub.notifications import message_row, record_notifications
 from hub.notifiers.messages import Rendered, render
 
 log = logging.getLogger(__name__)

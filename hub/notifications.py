@@ -21,8 +21,6 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hub.agreements.model import Agreement
@@ -47,16 +45,6 @@ class NotificationStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
-
-
-def dialect_insert(session: Session, model: Any) -> Any:
-    """The database's own INSERT into ``model``'s table (with ``on_conflict_do_…``).
-
-    On the Core table, not the ORM class: executed with a list of rows it becomes one batched
-    ``INSERT … VALUES (…), (…) … RETURNING`` per thousand rows, compiled once.
-    """
-    dialect = session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model.__table__)
 
 
 def record_notifications(session: Session, rows: list[dict[str, Any]]) -> int:

@@ -123,8 +123,8 @@ def notification_sweep() -> int:
 
     settings = get_settings()
     lease = timedelta(seconds=settings.notification_lease_seconds)
+    room = queue_room(settings.sweep_batch_size)  # asked of the broker before the claim begins
     with session_scope() as session:
-        room = queue_room(settings.sweep_batch_size)
         ids = claim_due_notifications(session, utcnow(), lease, room)
     for notification_id in ids:
         send_notification_task.delay(notification_id)

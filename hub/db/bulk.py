@@ -22,6 +22,19 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 
+def dialect_insert(session: Session, model: Any) -> Any:
+    """The database's own INSERT into ``model``'s table (with ``on_conflict_do_…``).
+
+    On the Core table, not the ORM class: executed with a list of rows it becomes one batched
+    ``INSERT … VALUES (…), (…) … RETURNING`` per thousand rows, compiled once.
+    """
+    return _dialect_insert(session.get_bind().dialect.name, model.__table__)
+
+
+def _dialect_insert(dialect: str, table: Any) -> Any:
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
 def insert_rows(
     session: Session,
     model: Any,
@@ -63,7 +76,7 @@ FEW_ROWS = 16  # up to this many rows on PostgreSQL: one plain multi-row insert
 @functools.cache
 def _batched_insert(dialect: str, table: Any, ignore_duplicates: bool, returning: tuple[str, ...]):  # type: ignore[no-untyped-def]
     """The dialect's ``INSERT`` for a list of parameter dicts; built once per shape."""
-    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    statement = _dialect_insert(dialect, table)
     if ignore_duplicates:
         statement = statement.on_conflict_do_nothing()
     if returning:

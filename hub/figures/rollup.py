@@ -35,11 +35,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from hub.db.bulk import dialect_insert
 from hub.db.models_figures import (
     FigureBucket,
     FigureDay,
@@ -151,8 +150,7 @@ def _redo_changed(
 
 def _add(session: Session, table: Any, query: Select[Any], keys: list[str]) -> None:
     """Add ``query``'s rows to ``table``'s rows of the same ``keys`` (insert those not there)."""
-    dialect = session.get_bind().dialect.name
-    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table.__table__)
+    insert = dialect_insert(session, table)
     names = [column.name for column in query.selected_columns]  # type: ignore[attr-defined]
     statement = insert.from_select(names, query)
     current = table.__table__.c
@@ -162,15 +160,6 @@ def _add(session: Session, table: Any, query: Select[Any], keys: list[str]) -> N
             set_={n: current[n] + statement.excluded[n] for n in names if n not in keys},
         )
     )
-
-
-def whole_months(period: Period) -> list[Period]:
-    """The Jalali months of ``period`` that it covers from their first day to their last."""
-    return [
-        month
-        for month in touched_months(period)
-        if month.start >= period.start and month.end <= period.end
-    ]
 
 
 def touched_months(period: Period) -> list[Period]:
