@@ -12,18 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hub.agreements.registry import AgreementRegistry
+from hub.db.bulk import insert_objects
 from hub.db.models import Referral, Request
 from hub.db.types import utcnow
-from hub.events import EventKind, record
+from hub.events import EventKind, event_row, insert_events
 from hub.metrics import request_received
 from hub.notifications import notify_citizen_of_intake
-from hub.prepare import prepare_request
-from hub.referrals import count_referrals, create_referral
+from hub.prepare import PreparedRequest, prepare_request
+from hub.referrals import count_referrals, create_referrals
 from hub.routing import route
 from hub.settings import Settings
 from hub.similarity import are_near_duplicates, text_fingerprint
@@ -53,55 +55,47 @@ def submit_request(
     settings: Settings,
     actor: str = "api",
 ) -> IntakeResult:
-    """Register one request; raises ValidationFailed (every problem at once) on bad input."""
-    prepared = prepare_request(raw)
-    doc = prepared.document
-    now = utcnow()
-    request = Request(
-        tracking_code=new_tracking_code(),
-        status=str(RequestStatus.REFERRED),
-        channel=doc["channel"],
-        type=doc["type"],
-        category=doc["category"],
-        county=doc["location"]["county"],
-        citizen_national_id=doc["citizen"]["national_id"],
-        citizen_mobile=doc["citizen"]["mobile"],
-        text_fingerprint=text_fingerprint(doc["subject"], doc["description"]),
-        document=doc,
-        original=prepared.original,
-        received_at=_received_at(doc, now),
-        created_at=now,
-    )
+    """Register one request; raises ValidationFailed (every problem at once) on bad input.
+
+    Its rows are written with a few plain INSERTs — the request, then its referrals, then all
+    their events, in that order — not by the unit of work: the objects returned are persistent
+    in ``session``, ids set, as a flush would leave them.
+    """
+    request = _new_request(prepare_request(raw))
     original = _earlier_duplicate(session, request, settings)
+    agreements = [] if original else route(registry.all(), request.category, request.county)
     if original is not None:
         request.status = str(RequestStatus.DUPLICATE)
         request.duplicate_of_id = original.id
-    session.add(request)
-    # Nothing is flushed until every row of the request is added: one flush writes the request,
-    # its referrals and all their events (one statement per table).
-    record(
-        session,
+    elif not agreements:
+        _send_to_triage(request, excluded=False)
+    insert_objects(session, [request])
+    request_received(request.channel)
+    received = event_row(
         EventKind.REQUEST_RECEIVED,
-        request=request,
+        request.id,
         actor=actor,
         channel=request.channel,
         category=request.category,
     )
-    request_received(request.channel)
     if original is not None:
-        record(
-            session,
+        duplicate = event_row(
             EventKind.REQUEST_DUPLICATE,
-            request=request,
+            request.id,
             actor=actor,
             duplicate_of=original.tracking_code,
         )
-        session.flush()
+        insert_events(session, [received, duplicate])
         return IntakeResult(request, [], original)
-    lease = timedelta(seconds=settings.dispatch_lease_seconds)
-    referrals = route_request(session, request, registry, actor=actor, dispatch_lease=lease)
-    session.flush()
-    notify_citizen_of_intake(session, request, [registry.get(r.agreement_id) for r in referrals])
+    if not agreements:
+        insert_events(session, [received, _triage_event(request, actor)])
+        return IntakeResult(request, [])
+    referrals, created = create_referrals(session, request, agreements, actor=actor)
+    set_committed_value(request, "referrals", referrals)
+    for referral in referrals:
+        set_committed_value(referral, "request", request)
+    insert_events(session, [received, *created])
+    notify_citizen_of_intake(session, request, agreements)
     return IntakeResult(request, referrals)
 
 
@@ -138,40 +132,62 @@ def route_request(
     exclude: tuple[str, ...] = (),
     previous: Referral | None = None,
     actor: str = "hub",
-    dispatch_lease: timedelta = timedelta(0),
 ) -> list[Referral]:
-    """Referrals for every agreement the request routes to; none → the triage queue."""
+    """Referrals for every agreement the stored request routes to; none → the triage queue."""
     agreements = route(registry.all(), request.category, request.county, exclude)
     if not agreements:
-        request.status = str(RequestStatus.TRIAGE)
-        request.triage_reason = (
-            "every matching agency returned it" if exclude else "no agreement covers it"
-        )
-        record(
-            session,
-            EventKind.REQUEST_TRIAGE,
-            request=request,
-            actor=actor,
-            reason=request.triage_reason,
-            category=request.category,
-            county=request.county,
-        )
+        _send_to_triage(request, excluded=bool(exclude))
+        insert_events(session, [_triage_event(request, actor)])
         return []
     request.status = str(RequestStatus.REFERRED)
     # A new request has no referrals yet; a rerouted one continues its numbering.
     first = count_referrals(session, request) + 1 if previous is not None else 1
-    return [
-        create_referral(
-            session,
-            request,
-            a,
-            number=first + i,
-            previous=previous,
-            actor=actor,
-            dispatch_lease=dispatch_lease,
-        )
-        for i, a in enumerate(agreements)
-    ]
+    referrals, created = create_referrals(
+        session, request, agreements, first=first, previous=previous, actor=actor
+    )
+    insert_events(session, created)
+    return referrals
+
+
+def _new_request(prepared: PreparedRequest) -> Request:
+    """The request not stored yet, every column set (``insert_objects`` applies no default)."""
+    doc = prepared.document
+    now = utcnow()
+    return Request(
+        tracking_code=new_tracking_code(),
+        status=str(RequestStatus.REFERRED),
+        channel=doc["channel"],
+        type=doc["type"],
+        category=doc["category"],
+        county=doc["location"]["county"],
+        citizen_national_id=doc["citizen"]["national_id"],
+        citizen_mobile=doc["citizen"]["mobile"],
+        text_fingerprint=text_fingerprint(doc["subject"], doc["description"]),
+        document=doc,
+        original=prepared.original,
+        duplicate_of_id=None,
+        triage_reason=None,
+        received_at=_received_at(doc, now),
+        created_at=now,
+    )
+
+
+def _send_to_triage(request: Request, *, excluded: bool) -> None:
+    request.status = str(RequestStatus.TRIAGE)
+    request.triage_reason = (
+        "every matching agency returned it" if excluded else "no agreement covers it"
+    )
+
+
+def _triage_event(request: Request, actor: str) -> dict[str, Any]:
+    return event_row(
+        EventKind.REQUEST_TRIAGE,
+        request.id,
+        actor=actor,
+        reason=request.triage_reason,
+        category=request.category,
+        county=request.county,
+    )
 
 
 def _received_at(doc: Mapping[str, Any], default: datetime) -> datetime:
@@ -182,22 +198,34 @@ def _received_at(doc: Mapping[str, Any], default: datetime) -> datetime:
     return parsed if parsed.tzinfo else default
 
 
+_REQUESTS = Request.__table__.c
+# Compiled once: only what the comparison needs (not the documents), the first twenty.
+_EARLIER = (
+    select(_REQUESTS.id, _REQUESTS.tracking_code, _REQUESTS.text_fingerprint)
+    .where(
+        _REQUESTS.citizen_national_id == bindparam("national_id"),
+        _REQUESTS.category == bindparam("category"),
+        _REQUESTS.created_at >= bindparam("since"),
+        _REQUESTS.status != str(RequestStatus.DUPLICATE),
+    )
+    .order_by(_REQUESTS.id)
+    .limit(20)
+)
+
+
 def _earlier_duplicate(
     session: Session, request: Request, settings: Settings
 ) -> EarlierRequest | None:
     since = request.created_at - timedelta(hours=settings.duplicate_window_hours)
-    candidates = session.execute(  # only what the comparison needs: not the documents
-        select(Request.id, Request.tracking_code, Request.text_fingerprint)
-        .where(
-            Request.citizen_national_id == request.citizen_national_id,
-            Request.category == request.category,
-            Request.created_at >= since,
-            Request.status != str(RequestStatus.DUPLICATE),
-        )
-        .order_by(Request.id)
-        .limit(20)
+    candidates = session.connection().execute(
+        _EARLIER,
+        {
+            "national_id": request.citizen_national_id,
+            "category": request.category,
+            "since": since,
+        },
     )
-    for candidate in candidates:
+    for candidate in candidates.all():
         if are_near_duplicates(
             candidate.text_fingerprint, request.text_fingerprint, settings.duplicate_similarity
         ):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -10,57 +11,96 @@ from sqlalchemy.orm import Session
 
 from hub.agreements.model import Agreement
 from hub.connector import OutgoingReferral
+from hub.db.bulk import insert_objects
 from hub.db.models import Referral, Request
 from hub.db.types import utcnow
 from hub.deadlines import start_deadlines
-from hub.events import EventKind, record
+from hub.events import EventKind, event_row
 from hub.mapping import apply_mapping, shared_view
 from hub.states import ReferralState
 
 
-def create_referral(
+def create_referrals(
     session: Session,
     request: Request,
-    agreement: Agreement,
+    agreements: Sequence[Agreement],
     *,
-    number: int,
+    first: int = 1,
     previous: Referral | None = None,
     actor: str = "hub",
-    dispatch_lease: timedelta = timedelta(0),
-) -> Referral:
-    """The request's ``number``-th referral, pending; it commits with the caller's transaction.
+) -> tuple[list[Referral], list[dict[str, Any]]]:
+    """The request's referrals to ``agreements``, numbered from ``first``, pending and due now.
 
-    It is not flushed: ``referral.id`` is known after the caller's next flush (the request may
-    not have an id yet either).
-
-    Its delivery task is sent right after the commit; ``dispatch_lease`` is how long the dispatch
-    sweep waits before sending it again, in case that send never happened (a crash, no broker).
+    They are written at once (one INSERT for all, ``request`` must be stored already) and commit
+    with the caller's transaction; returned with their ``referral.created`` events, for the
+    caller to append after any event that comes before them. Each referral's delivery task is
+    sent right after the commit; if it never is (a crash, no broker), the dispatch sweep finds
+    the referral due.
     """
+    now = utcnow()
+    referrals = [
+        _new_referral(request, agreement, first + i, previous, now)
+        for i, agreement in enumerate(agreements)
+    ]
+    insert_objects(session, referrals)
+    events = [
+        event_row(
+            EventKind.REFERRAL_CREATED,
+            request.id,
+            referral.id,
+            to_state=ReferralState.PENDING,
+            actor=actor,
+            agreement=agreement.id,
+            agreement_version=agreement.version,
+            reference=referral.reference,
+        )
+        for referral, agreement in zip(referrals, agreements, strict=True)
+    ]
+    return referrals, events
+
+
+def _new_referral(
+    request: Request, agreement: Agreement, number: int, previous: Referral | None, now: datetime
+) -> Referral:
+    """A referral not stored yet, every column set (``insert_objects`` applies no default)."""
     reference = f"{request.tracking_code}-{number}"
     referral = Referral(
-        request=request,
+        request_id=request.id,
         agreement_id=agreement.id,
         agreement_version=agreement.version,
         reference=reference,
         idempotency_key=f"samad-{reference}",
         state=str(ReferralState.PENDING),
-        next_attempt_at=utcnow() + dispatch_lease,
+        version=1,
         previous_referral_id=previous.id if previous else None,
+        attempts=0,
+        next_attempt_at=now,
+        **_UNSET_AT_CREATION,
+        created_at=now,
+        updated_at=now,
     )
-    start_deadlines(referral, agreement, request.type, start=utcnow())
-    session.add(referral)
-    record(  # no flush here: the referral, its request and their events are written together
-        session,
-        EventKind.REFERRAL_CREATED,
-        request=request,
-        referral=referral,
-        to_state=ReferralState.PENDING,
-        actor=actor,
-        agreement=agreement.id,
-        agreement_version=agreement.version,
-        reference=reference,
-    )
+    start_deadlines(referral, agreement, request.type, start=now)
     return referral
+
+
+# Columns a new referral leaves empty; the deadline columns are set by start_deadlines.
+_UNSET_AT_CREATION: dict[str, Any] = dict.fromkeys(
+    (
+        "last_error",
+        "external_id",
+        "receipt",
+        "next_poll_at",
+        "agency_status",
+        "result",
+        "delivered_at",
+        "viewed_at",
+        "resolved_at",
+        "acted_at",
+        "view_working_seconds",
+        "act_working_seconds",
+        "resolve_working_seconds",
+    )
+)
 
 
 def _deadlines(referral: Referral) -> dict[str, Any]:

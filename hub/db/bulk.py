@@ -15,11 +15,11 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, bindparam, cast, func, select
+from sqlalchemy import Row, bindparam, cast, func, inspect, null, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 
 def dialect_insert(session: Session, model: Any) -> Any:
@@ -89,3 +89,54 @@ def _column_array(table: Any, name: str, rows: Sequence[dict[str, Any]]) -> Any:
     array_type = ARRAY(table.c[name].type)
     values = [row[name] for row in rows]
     return cast(bindparam(f"all_{name}", values, type_=array_type), array_type)
+
+
+def insert_objects(session: Session, objects: Sequence[Any]) -> None:
+    """Write new ORM objects of one class with one Core ``INSERT … RETURNING id``, no flush.
+
+    Every column but the primary key must be set on each object (no default is applied here: a
+    missing one is a ``KeyError``), so nothing is left to load later. The objects come back with
+    their ids, persistent in ``session`` as if flushed — its next flush writes only what changes
+    on them afterwards — for a fraction of the unit of work's cost. (A rollback expires them, as
+    it does objects loaded in the transaction; it does not make them transient again.)
+    """
+    if not objects:
+        return
+    if session.new:
+        session.flush()  # rows these may refer to are written first
+    mapper = inspect(objects[0]).mapper
+    statement, names, key = _object_insert(session.get_bind().dialect.name, mapper)
+    rows = [_row(obj.__dict__, names) for obj in objects]
+    result = session.connection().execute(statement, rows if len(rows) > 1 else rows[0])
+    for obj, new_id in zip(objects, result.scalars(), strict=True):
+        setattr(obj, key, new_id)
+        make_transient_to_detached(obj)
+        session.add(obj)
+
+
+def _row(values: dict[str, Any], names: tuple[tuple[str, str, bool], ...]) -> dict[str, Any]:
+    return {
+        column: null() if json and values[name] is None else values[name]
+        for name, column, json in names
+    }
+
+
+@functools.cache
+def _object_insert(dialect: str, mapper: Any) -> tuple[Any, tuple[tuple[str, str, bool], ...], str]:
+    """(``INSERT … RETURNING`` the key in the order of the rows; (attribute, column, is JSON) of
+    every other column; the key's attribute).
+
+    A JSON column would store Python ``None`` as JSON ``null``: it is sent as SQL NULL instead,
+    as the unit of work leaves a column it has no value for.
+    """
+    (key_column,) = mapper.primary_key
+    key = mapper.get_property_by_column(key_column).key
+    names = tuple(
+        (prop.key, prop.columns[0].key, bool(prop.columns[0].type.should_evaluate_none))
+        for prop in mapper.column_attrs
+        if prop.columns[0] is not key_column and prop.columns[0].table is mapper.local_table
+    )
+    statement = _dialect_insert(dialect, mapper.local_table).returning(
+        key_column, sort_by_parameter_order=True
+    )
+    return statement, names, key

@@ -1,0 +1,143 @@
+"""What the intake stores, on PostgreSQL and on SQLite (the embedded demo's database): the
+request, its referrals due for delivery at once, their events in order and the citizen's message,
+in the caller's one transaction; and what it hands back stays usable after the commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from hub.agreements.registry import get_registry
+from hub.db.migrate import upgrade
+from hub.db.models import Event, Referral, Request
+from hub.db.models_deadlines import Notification
+from hub.db.session import session_scope
+from hub.db.types import utcnow
+from hub.events import insert_events
+from hub.intake import IntakeResult, submit_request
+from hub.referrals import create_referrals
+from hub.settings import get_settings
+from hub.states import ReferralState, RequestStatus
+from tests.support.requests import citizen_request
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sandboxes: object
+) -> Iterator[str]:
+    if request.param == "postgresql":
+        yield request.getfixturevalue("database")
+    else:
+        url = f"sqlite:///{tmp_path / 'hub.db'}"
+        upgrade(url)
+        yield url
+
+
+def _submit(url: str, raw: dict) -> IntakeResult:
+    with session_scope(url) as session:
+        return submit_request(session, raw, get_registry(), get_settings())
+
+
+def _event_kinds(url: str, request_id: int) -> list[tuple[str, int | None]]:
+    with session_scope(url) as session:
+        events = session.scalars(
+            select(Event).where(Event.request_id == request_id).order_by(Event.id)
+        )
+        return [(event.kind, event.referral_id) for event in events]
+
+
+def test_a_request_is_stored_with_its_referral_due_at_once_and_their_events_in_order(
+    database_url: str,
+) -> None:
+    before = utcnow()
+    result = _submit(database_url, citizen_request())
+    request, (referral,) = result.request, result.referrals
+    # Committed and closed: what came back is still whole, nothing left to load.
+    assert request.status == RequestStatus.REFERRED
+    assert referral.reference == f"{request.tracking_code}-1"
+    assert referral.request is request and request.referrals == [referral]
+    assert referral.state == ReferralState.PENDING and referral.attempts == 0
+    with session_scope(database_url) as session:
+        stored = session.get_one(Referral, referral.id)
+        assert stored.request_id == request.id
+        assert before <= stored.next_attempt_at <= utcnow()  # due now: no dispatch lease
+        assert stored.receipt is None and stored.result_due_at == referral.result_due_at
+        null_receipt = select(Referral.id).where(Referral.receipt.is_(None))
+        assert session.scalar(null_receipt.where(Referral.id == referral.id)) == referral.id
+        assert session.get_one(Request, request.id).document == request.document
+        messages = session.scalars(
+            select(Notification.kind).where(Notification.request_id == request.id)
+        ).all()
+        assert messages == ["citizen_intake"]
+    assert _event_kinds(database_url, request.id) == [
+        ("request.received", None),
+        ("referral.created", referral.id),
+    ]
+
+
+def test_a_change_to_a_returned_referral_is_written_by_the_callers_commit(
+    database_url: str,
+) -> None:
+    with session_scope(database_url) as session:
+        result = submit_request(session, citizen_request(), get_registry(), get_settings())
+        result.referrals[0].last_error = "changed by the caller"
+    with session_scope(database_url) as session:
+        assert session.get_one(Referral, result.referrals[0].id).last_error == (
+            "changed by the caller"
+        )
+
+
+def test_nothing_of_an_intake_is_stored_when_the_callers_transaction_rolls_back(
+    database_url: str,
+) -> None:
+    raw = citizen_request()
+    with pytest.raises(RuntimeError), session_scope(database_url) as session:
+        submit_request(session, raw, get_registry(), get_settings())
+        raise RuntimeError("the caller fails before its commit")
+    national_id = raw["citizen"]["national_id"]
+    with session_scope(database_url) as session:
+        query = select(Request.id).where(Request.citizen_national_id == national_id)
+        assert session.scalars(query).all() == []
+
+
+def test_a_duplicate_and_a_request_nobody_covers_get_their_own_events(database_url: str) -> None:
+    first = citizen_request()
+    original = _submit(database_url, first)
+    again = _submit(database_url, citizen_request(citizen=first["citizen"]))
+    assert again.duplicate_of is not None
+    assert again.duplicate_of.tracking_code == original.request.tracking_code
+    assert again.request.status == RequestStatus.DUPLICATE and again.referrals == []
+    assert again.request.duplicate_of_id == original.request.id
+    assert _event_kinds(database_url, again.request.id) == [
+        ("request.received", None),
+        ("request.duplicate", None),
+    ]
+    nobody = _submit(database_url, citizen_request(category="roads.pothole"))
+    assert nobody.request.status == RequestStatus.TRIAGE and nobody.referrals == []
+    assert nobody.request.triage_reason == "no agreement covers it"
+    assert _event_kinds(database_url, nobody.request.id) == [
+        ("request.received", None),
+        ("request.triage", None),
+    ]
+
+
+def test_referrals_written_together_each_get_their_own_id(database_url: str) -> None:
+    first = _submit(database_url, citizen_request())
+    agreements = sorted(get_registry().all(), key=lambda a: a.id)[:3]
+    assert len(agreements) >= 2  # one INSERT of several rows
+    with session_scope(database_url) as session:
+        request = session.get_one(Request, first.request.id)
+        referrals, events = create_referrals(session, request, agreements, first=2)
+        insert_events(session, events)
+    assert [r.reference for r in referrals] == [
+        f"{request.tracking_code}-{n}" for n in range(2, 2 + len(agreements))
+    ]
+    with session_scope(database_url) as session:
+        for referral, agreement in zip(referrals, agreements, strict=True):
+            stored = session.get_one(Referral, referral.id)
+            assert (stored.reference, stored.agreement_id) == (referral.reference, agreement.id)
+    created = [(k, i) for k, i in _event_kinds(database_url, request.id) if i is not None]
+    assert created == [("referral.created", r.id) for r in [*first.referrals, *referrals]]
