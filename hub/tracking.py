@@ -24,9 +24,8 @@ _SHAPE = re.compile(rf"[1-9][0-9]{{{TRACKING_CODE_LENGTH - 1}}}")
 
 def new_tracking_code() -> str:
     """A fresh random tracking code; uniqueness is the store's job (a unique index)."""
-    body = secrets.choice("123456789") + "".join(
-        secrets.choice("0123456789") for _ in range(TRACKING_CODE_LENGTH - 2)
-    )
+    smallest = 10 ** (TRACKING_CODE_LENGTH - 2)  # the body's first digit is never 0
+    body = str(smallest + secrets.randbelow(9 * smallest))
     return body + verhoeff.calc_check_digit(body)
 
 

@@ -115,13 +115,19 @@ def test_a_duplicate_and_a_request_nobody_covers_get_their_own_events(database_u
         ("request.received", None),
         ("request.duplicate", None),
     ]
-    nobody = _submit(database_url, citizen_request(category="roads.pothole"))
+    uncovered = citizen_request(category="roads.pothole")
+    nobody = _submit(database_url, uncovered)
     assert nobody.request.status == RequestStatus.TRIAGE and nobody.referrals == []
     assert nobody.request.triage_reason == "no agreement covers it"
     assert _event_kinds(database_url, nobody.request.id) == [
         ("request.received", None),
         ("request.triage", None),
     ]
+    nobody_again = _submit(database_url, citizen_request(**uncovered)).request
+    with session_scope(database_url) as session:
+        stored = session.get_one(Request, nobody_again.id)
+        assert (stored.status, stored.triage_reason) == (RequestStatus.DUPLICATE, None)
+        assert stored.duplicate_of_id == nobody.request.id
 
 
 def test_referrals_written_together_each_get_their_own_id(database_url: str) -> None:
