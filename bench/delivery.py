@@ -87,9 +87,10 @@ def _workers(env: dict[str, str], logs: Path, concurrency: int) -> list:
 def run_hub(count: int, sandbox_url: str) -> float:
     from hub.agreements.registry import get_registry
     from hub.db.session import session_scope
+    from hub.dispatch import agreements_of
     from hub.intake import submit_request
     from hub.settings import get_settings
-    from hub.tasks import send_deliveries
+    from hub.tasks import wake_deliveries
 
     registry, settings = get_registry(), get_settings()
     base = random.randrange(10**8)
@@ -98,7 +99,7 @@ def run_hub(count: int, sandbox_url: str) -> float:
         with session_scope() as session:
             result = submit_request(session, _request(base + n), registry, settings)
             session.commit()
-            send_deliveries([r.id for r in result.referrals])
+            wake_deliveries(agreements_of(result.referrals))
 
     tickets = httpx.get(f"{sandbox_url}/_control/stats").json()["tickets"] + count
     started = time.monotonic()

@@ -10,6 +10,7 @@ hours does not use up its referrals' retries.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import update
@@ -31,34 +32,62 @@ def breaker_for(agreement: Agreement, settings: Settings) -> Breaker:
     return Breaker(agreement.id, policy, get_breakers())
 
 
-def hold_until(agreement: Agreement, settings: Settings) -> datetime | None:
-    """None: push now (a throttle slot is taken). Else when to try again."""
+def admit_batch(
+    session: Session, referrals: Sequence[Referral], agreement: Agreement, settings: Settings
+) -> int:
+    """How many of ``referrals`` (in order) may be pushed now; the rest are deferred.
+
+    An open breaker defers them all until it probes; a half-open one lets one through (the probe)
+    and leaves the rest due — the next claim finds the breaker probing and defers them. The
+    throttle gives a slot to each in turn; the first refused and all after it wait until a slot
+    frees up.
+    """
     admission = breaker_for(agreement, settings).admit()
     if not admission.allowed:
-        return _at(admission.retry_at)
-    free_at = Throttle.for_agreement(agreement.id, agreement.delivery).take()
-    return _at(free_at) if free_at is not None else None
+        defer_many(session, referrals, _at(admission.retry_at), f"agency {agreement.id} is down")
+        return 0
+    wanted = 1 if admission.probe else len(referrals)
+    throttle = Throttle.for_agreement(agreement.id, agreement.delivery)
+    for taken in range(wanted):
+        free_at = throttle.take()
+        if free_at is not None:
+            why = f"agency {agreement.id} takes no more pushes now"
+            defer_many(session, referrals[taken:wanted], _at(free_at), why)
+            return taken
+    return wanted
 
 
-def defer_in(session: Session, referral: Referral, until: datetime, why: str) -> bool:
-    """Put a pending referral's next attempt at ``until``, in the claim's own transaction.
+def defer_many(session: Session, referrals: Sequence[Referral], until: datetime, why: str) -> None:
+    """Put pending referrals' next attempt at ``until``, in the claim's own transaction.
 
-    False if it is no longer pending. Not an attempt, and not a state change: no event.
+    Not an attempt, and not a state change: no event.
     """
-    result = session.execute(
+    if not referrals:
+        return
+    session.execute(
         update(Referral)
-        .where(Referral.id == referral.id, Referral.state == str(ReferralState.PENDING))
+        .where(
+            Referral.id.in_([r.id for r in referrals]),
+            Referral.state == str(ReferralState.PENDING),
+        )
         .values(next_attempt_at=until)
         .execution_options(synchronize_session=False)
     )
-    log.info("referral %s waits until %s: %s", referral.id, until.isoformat(), why)
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    log.info("%d referrals wait until %s: %s", len(referrals), until.isoformat(), why)
 
 
-def record_push(agreement: Agreement, settings: Settings, error: ConnectorError | None) -> None:
-    """A delivered push closes the breaker; a transient failure counts towards opening it."""
-    transient = error is not None and not error.permanent
-    breaker_for(agreement, settings).record(transient_failure=transient)
+def record_pushes(
+    agreement: Agreement, settings: Settings, errors: Sequence[ConnectorError | None]
+) -> None:
+    """Tell the breaker how a batch's pushes went: an answer (a receipt, or a permanent refusal)
+    closes it; each transient failure counts towards opening it — after the answers, so a batch
+    that failed throughout still opens it."""
+    breaker = breaker_for(agreement, settings)
+    transient = [e for e in errors if e is not None and not e.permanent]
+    if len(transient) < len(errors):
+        breaker.record(transient_failure=False)
+    for _ in transient:
+        breaker.record(transient_failure=True)
 
 
 def _at(epoch: float | None) -> datetime:

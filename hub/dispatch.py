@@ -1,64 +1,104 @@
-"""The dispatch sweep: which referrals are due for a delivery attempt.
+"""The dispatch sweep, and waking an agency's deliveries.
 
 What is due lives in the database (``referrals.next_attempt_at``), not in the broker, so it
-survives restarts of everything. The sweep claims due rows with ``FOR UPDATE SKIP LOCKED`` (two
-sweepers never take the same row), pushes their time forward by a lease, and returns their ids
-for delivery tasks; a task that never runs is sent again when the lease runs out. A referral left
-``delivering`` by a worker that died goes back to ``pending`` here.
+survives restarts of everything. Delivery tasks are per agreement, not per referral: a task
+claims a batch of that agreement's due referrals itself (``hub.delivery.deliver_due``, ``FOR
+UPDATE SKIP LOCKED``), so any number of tasks for one agency can run side by side without taking
+the same referral twice.
 
-The sweep sends no more than the queue has room for: ``limit`` minus the tasks already waiting
-in the broker. Without that, a backlog longer than the lease feeds itself — every sweep sends
-every waiting referral again, each copy buries the first ones deeper, and the workers spend their
-time on copies while real deliveries wait (seen in the fault-injection run: referrals pending
-for minutes with no attempt at all). With it, the queue stays at most ``limit`` long, a lost task
-is still sent again, and a copy at worst finds its referral taken and does nothing.
+*Waking* an agreement sends it a delivery task — unless one is already waiting to start. A flag
+in Redis (``SET NX`` with the dispatch lease as its lifetime) says "a task is on its way"; the
+task clears it before each claim, so work committed before the clearing is seen by that claim
+and work committed after it wakes a new task. Intake wakes the agreements of its referrals right
+after its commit; the sweep wakes every agreement that has due referrals (retries after their
+backoff, deferrals, anything whose wake was lost), and sends nothing where a task is on its way.
+A task that was never delivered by the broker leaves a flag that runs out after the lease: the
+next sweep sends another. Without Redis (the embedded hub) every wake sends a task; one that
+finds nothing due ends at once.
+
+A referral left ``delivering`` by a worker that died goes back to ``pending`` here when its
+delivery lease runs out.
+
+The sweep sends nothing while the queue already holds ``limit`` tasks or more: a backlog then
+waits in the database instead of burying the workers under copies of the sweep's own tasks.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import datetime
 
-from sqlalchemy import select, update
+import redis
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db.models import Referral
 from hub.db.types import utcnow
 from hub.lifecycle import transition
+from hub.settings import get_settings
 from hub.states import ReferralState
 
 log = logging.getLogger(__name__)
 S = ReferralState
+WAKE_KEY = "samad:delivery-wake:{}"
 
 
-def claim_due_deliveries(
-    session: Session, lease: timedelta, limit: int, *, waiting: int = 0
-) -> list[int]:
-    """Ids of pending referrals due now, each leased to this sweep: at most ``limit`` minus the
-    ``waiting`` delivery tasks already in the broker's queue."""
+def due_agreements(session: Session, limit: int, *, waiting: int = 0) -> list[str]:
+    """Agreements with referrals due for a delivery attempt now (none while ``waiting`` tasks
+    fill the queue up to ``limit``); lease-expired deliveries are made due again first."""
     now = utcnow()
     _recover_abandoned(session, now, limit)
-    room = limit - waiting
-    if room <= 0:
-        log.info("dispatch: %s delivery tasks already waiting; none sent this time", waiting)
+    if waiting >= limit:
+        log.info("dispatch: %s tasks already waiting; none sent this time", waiting)
         return []
-    ids = list(
+    return list(
         session.scalars(
-            select(Referral.id)
+            select(Referral.agreement_id)
             .where(Referral.state == str(S.PENDING), Referral.next_attempt_at <= now)
-            .order_by(Referral.next_attempt_at)
-            .limit(room)
-            .with_for_update(skip_locked=True)
+            .distinct()
         )
     )
-    if ids:
-        session.execute(
-            update(Referral)
-            .where(Referral.id.in_(ids))
-            .values(next_attempt_at=now + lease)
-            .execution_options(synchronize_session=False)
-        )
-    return ids
+
+
+@functools.cache
+def _flags() -> redis.Redis | None:
+    from hub.breaker import shared_redis_url
+
+    url = shared_redis_url(get_settings())
+    if url is None:
+        return None
+    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+
+
+def take_wake(agreement_id: str) -> bool:
+    """True when no delivery task of this agreement is on its way: the caller sends one."""
+    flags = _flags()
+    if flags is None:
+        return True
+    lifetime = max(1, int(get_settings().dispatch_lease_seconds))
+    try:
+        return bool(flags.set(WAKE_KEY.format(agreement_id), "1", nx=True, ex=lifetime))
+    except redis.RedisError as exc:
+        log.warning("wake flags unreadable (%s); sending a delivery task", exc)
+        return True
+
+
+def clear_wake(agreement_id: str) -> None:
+    """The agreement's delivery task has started (or was never sent): the next wake sends one."""
+    flags = _flags()
+    if flags is None:
+        return
+    try:
+        flags.delete(WAKE_KEY.format(agreement_id))
+    except redis.RedisError as exc:  # it runs out after the lease; the sweep wakes it then
+        log.warning("wake flag of %s not cleared: %s", agreement_id, exc)
+
+
+def agreements_of(referrals: Iterable[Referral]) -> list[str]:
+    """The distinct agreements of these referrals, in order."""
+    return list(dict.fromkeys(r.agreement_id for r in referrals))
 
 
 def _recover_abandoned(session: Session, now: datetime, limit: int) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -18,8 +19,8 @@ from celery import signals
 from hub.agreements.registry import get_registry
 from hub.celery_app import app
 from hub.db.session import session_scope
-from hub.delivery import deliver
-from hub.dispatch import claim_due_deliveries, queue_room, waiting_tasks
+from hub.delivery import DeliveryOutcome, deliver, deliver_due
+from hub.dispatch import clear_wake, due_agreements, queue_room, take_wake, waiting_tasks
 from hub.errors import ConnectorError
 from hub.polling import claim_due_polls, poll_referrals
 from hub.settings import get_settings
@@ -39,8 +40,33 @@ def _load_agreements(**_: Any) -> None:
     log.info("worker starts with %d agreements", len(registry.all()))
 
 
+@app.task(name="hub.deliver_due", acks_late=True, reject_on_worker_lost=True)
+def deliver_due_task(agreement_id: str) -> int:
+    """Deliver this agreement's due referrals, a batch at a time, while there are whole batches.
+
+    Each round first clears the agreement's wake flag, so whatever is committed from then on wakes
+    another task (which runs beside this one: their claims skip each other's rows). After
+    ``DELIVERY_ROUNDS`` full batches the task hands over to a fresh one instead of holding its
+    message for long.
+    """
+    settings = get_settings()
+    delivered = 0
+    for _ in range(DELIVERY_ROUNDS):
+        clear_wake(agreement_id)
+        outcomes = deliver_due(agreement_id, get_registry(), settings, worker=WORKER)
+        delivered += outcomes.count(DeliveryOutcome.DELIVERED)
+        if len(outcomes) < settings.delivery_batch_size or DeliveryOutcome.DEFERRED in outcomes:
+            return delivered
+    wake_deliveries([agreement_id])
+    return delivered
+
+
+DELIVERY_ROUNDS = 10
+
+
 @app.task(name="hub.deliver_referral", acks_late=True, reject_on_worker_lost=True)
 def deliver_referral(referral_id: int) -> str:
+    """One referral now, whenever it was due (an admin's resend)."""
     outcome = deliver(referral_id, get_registry(), get_settings(), worker=WORKER)
     log.info("referral %s: %s", referral_id, outcome)
     return str(outcome)
@@ -56,14 +82,12 @@ def poll_referrals_task(agreement_id: str, referral_ids: list[int]) -> int:
 
 @app.task(name="hub.dispatch_due")
 def dispatch_due() -> int:
+    """Wake every agreement with referrals due for delivery; the number of tasks sent."""
     settings = get_settings()
-    lease = timedelta(seconds=settings.dispatch_lease_seconds)
     waiting = waiting_tasks()  # a backlog is not sent again on top of itself
     with session_scope() as session:
-        ids = claim_due_deliveries(session, lease, settings.sweep_batch_size, waiting=waiting)
-    for referral_id in ids:
-        deliver_referral.delay(referral_id)
-    return len(ids)
+        agreements = due_agreements(session, settings.sweep_batch_size, waiting=waiting)
+    return wake_deliveries(agreements)
 
 
 @app.task(name="hub.poll_sweep")
@@ -88,9 +112,27 @@ def failure_digest() -> int:
     return len(send_failure_digests(get_registry(), get_settings()))
 
 
+def wake_deliveries(agreement_ids: Iterable[str]) -> int:
+    """Right after intake commits: start delivering these agreements' due referrals now (a task
+    each, unless one is on its way). If the broker is unreachable the dispatch sweep wakes them
+    shortly — nothing is lost either way. The number of tasks sent."""
+    sent = 0
+    for agreement_id in agreement_ids:
+        if not take_wake(agreement_id):
+            continue
+        try:
+            deliver_due_task.delay(agreement_id)
+            sent += 1
+        except Exception as exc:  # the broker is down: the sweep will pick these up
+            clear_wake(agreement_id)
+            log.warning("could not send the deliveries of %s now: %s", agreement_id, exc)
+            break
+    return sent
+
+
 def send_deliveries(referral_ids: list[int]) -> None:
-    """Right after intake commits: start delivering now. If the broker is unreachable the
-    dispatch sweep sends them when their lease runs out — nothing is lost either way."""
+    """Deliver these referrals now, whenever they were due (an admin's resend). If the broker
+    is unreachable the dispatch sweep sends them when they are due — nothing is lost."""
     for referral_id in referral_ids:
         try:
             deliver_referral.delay(referral_id)

@@ -8,20 +8,22 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from hub.agreements.registry import AgreementRegistry, get_registry
-from hub.db.models import Referral
+from hub.db.models import DeliveryAttempt, Referral
 from hub.db.session import session_scope
 from hub.db.types import utcnow
-from hub.delivery import DeliveryOutcome, deliver
-from hub.dispatch import claim_due_deliveries
+from hub.delivery import DeliveryOutcome, deliver, deliver_referrals
+from hub.dispatch import due_agreements
 from hub.intake import submit_request
 from hub.plugins import plugins
 from hub.settings import get_settings
 from hub.states import ReferralState
 from tests.core.waiting import wait_for_states
 from tests.support.requests import citizen_request
+
+FAR = utcnow() + timedelta(days=365)
 
 
 def _register_without_sending() -> tuple[str, int]:
@@ -52,23 +54,38 @@ def test_a_delivery_whose_worker_died_goes_back_to_pending_when_its_lease_runs_o
             .values(state="delivering", attempts=1, next_attempt_at=utcnow() - timedelta(1))
         )
     with session_scope() as session:
-        claimed = claim_due_deliveries(session, timedelta(seconds=30), limit=10_000)
-    assert referral_id in claimed
+        woken = due_agreements(session, limit=10_000)
+    assert "golestan-water" in woken
     with session_scope() as session:
         referral = session.get_one(Referral, referral_id)
         assert referral.state == ReferralState.PENDING
-        assert referral.next_attempt_at > utcnow()  # leased to this sweep's task
+        assert referral.next_attempt_at <= utcnow()  # due at once: its agency's task takes it
 
 
-def test_two_sweeps_never_claim_the_same_referral(database: str, sandboxes: object) -> None:
+def test_two_batches_never_take_the_same_referral(database: str, sandboxes: object) -> None:
     ids = [_register_without_sending()[1] for _ in range(5)]
-    with session_scope() as first, session_scope() as second:
-        # Due now, and locked by the first sweep's transaction until it commits.
-        first.execute(update(Referral).where(Referral.id.in_(ids)).values(next_attempt_at=utcnow()))
-        a = claim_due_deliveries(first, timedelta(seconds=30), limit=10_000)
-        b = claim_due_deliveries(second, timedelta(seconds=30), limit=10_000)
-    assert set(ids) <= set(a)
-    assert not set(a) & set(b)
+    registry, settings = get_registry(), get_settings()
+    with session_scope() as session:  # never due for a running worker's sweep
+        session.execute(update(Referral).where(Referral.id.in_(ids)).values(next_attempt_at=FAR))
+    with session_scope() as other_worker:
+        # Another worker's claim holds the first two (its transaction is still open).
+        locked = select(Referral.id).where(Referral.id.in_(ids[:2])).with_for_update()
+        assert len(other_worker.scalars(locked).all()) == 2
+        outcomes = deliver_referrals(ids, registry, settings)
+    assert outcomes == [DeliveryOutcome.DELIVERED] * 3  # without waiting for the locked two
+    with session_scope() as session:
+        states = dict(
+            session.execute(select(Referral.id, Referral.state).where(Referral.id.in_(ids))).all()
+        )
+    assert [states[i] for i in ids] == ["pending", "pending", "delivered", "delivered", "delivered"]
+    assert deliver_referrals(ids, registry, settings) == [DeliveryOutcome.DELIVERED] * 2
+    with session_scope() as session:
+        attempts = session.scalars(
+            select(func.count())
+            .select_from(DeliveryAttempt)
+            .where(DeliveryAttempt.referral_id.in_(ids))
+        ).one()
+    assert attempts == 5  # each pushed once
 
 
 def test_a_referral_whose_agreement_is_not_loaded_waits_and_is_not_failed_at_once(

@@ -1,9 +1,8 @@
-"""The dispatch sweep sends no more than the queue has room for.
+"""The dispatch sweep sends nothing while the queue is full.
 
-A referral whose task is still waiting in the broker is not sent again on top of it: otherwise a
-backlog longer than the dispatch lease grows by itself, every sweep adding a copy of every waiting
-referral, until the workers do nothing but discard copies (the fault-injection run found
-referrals pending for minutes with no attempt at all).
+Otherwise a backlog grows by itself, every sweep adding tasks on top of those still waiting,
+until the workers do nothing but run tasks that find nothing to do (the fault-injection run found
+referrals pending for minutes with no attempt at all, when tasks were per referral).
 """
 
 from __future__ import annotations
@@ -19,12 +18,11 @@ from hub.agreements.registry import get_registry
 from hub.celery_app import app
 from hub.db.models import Referral
 from hub.db.session import session_scope
-from hub.dispatch import claim_due_deliveries, waiting_tasks
+from hub.dispatch import due_agreements, waiting_tasks
 from hub.intake import submit_request
 from hub.settings import get_settings
 from tests.support.requests import citizen_request
 
-LEASE = timedelta(seconds=30)
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -44,13 +42,12 @@ def _due(session: Session, ids: list[int]) -> dict[int, datetime]:
     return {referral_id: due for referral_id, due in rows}
 
 
-def test_a_full_queue_gets_no_more_tasks_and_the_leases_stay_as_they_were(
+def test_a_full_queue_gets_no_more_tasks_and_the_referrals_stay_as_they_were(
     database: str, broker: str, sandboxes: object
 ) -> None:
     ids = _registered(3)
     with session_scope() as session:
-        # Due long ago (the oldest due rows there are), and locked by this transaction, so no
-        # running worker's sweep takes them meanwhile.
+        # Due long ago, and locked by this transaction, so no running worker's sweep takes them.
         for offset, referral_id in enumerate(ids):
             session.execute(
                 update(Referral)
@@ -59,16 +56,13 @@ def test_a_full_queue_gets_no_more_tasks_and_the_leases_stay_as_they_were(
             )
         before = _due(session, ids)
 
-        when_full = claim_due_deliveries(session, LEASE, limit=100, waiting=100)
-        untouched = _due(session, ids)
-        with_room_for_two = claim_due_deliveries(session, LEASE, limit=100, waiting=98)
+        when_full = due_agreements(session, limit=100, waiting=100)
+        with_room = due_agreements(session, limit=100, waiting=98)
         after = _due(session, ids)
 
     assert when_full == []
-    assert untouched == before
-    assert with_room_for_two == ids[:2]  # the longest due first
-    assert after[ids[2]] == before[ids[2]]
-    assert all(after[i] > datetime.now(UTC) for i in ids[:2])
+    assert "golestan-water" in with_room  # its agency is woken: its task claims them
+    assert after == before  # the sweep leases nothing: the task's claim is the only lock
 
 
 def test_the_tasks_waiting_are_read_from_the_brokers_queue(broker: str) -> None:

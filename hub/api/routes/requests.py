@@ -14,11 +14,12 @@ from hub.api.citizen import citizen_lookup
 from hub.api.deps import OffsetQuery, RegistryDep, SessionDep, SettingsDep
 from hub.api.presenters import event_view, referral_view, request_summary
 from hub.db.models import Event, Referral, Request
+from hub.dispatch import agreements_of
 from hub.errors import NotFound
 from hub.intake import register
 from hub.request_schema import request_schema
 from hub.states import ReferralState, RequestStatus
-from hub.tasks import send_deliveries
+from hub.tasks import wake_deliveries
 from hub.tracking import is_valid_tracking_code, normalize_tracking_code
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
@@ -41,7 +42,7 @@ def submit(
 ) -> dict[str, Any]:
     """Register a citizen request; it is routed, and its referrals delivered in the background."""
     result = register(session, payload, registry, settings, actor=caller.actor)
-    send_deliveries([r.id for r in result.referrals])
+    wake_deliveries(agreements_of(result.referrals))
     return {
         **request_summary(result.request),
         "duplicate_of": result.duplicate_of.tracking_code if result.duplicate_of else None,

@@ -1,0 +1,205 @@
+"""Deliveries by the batch: one claim, pushes side by side, one settle — and every referral's own
+outcome, events and attempt, as if it had been delivered alone.
+
+The referrals here are made due only in a year, so the running worker's sweeps leave them to the
+test, which delivers them by id.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from hub.agreements.registry import AgreementRegistry, get_registry
+from hub.db.models import DeliveryAttempt, Event, Referral
+from hub.db.session import session_scope
+from hub.db.types import utcnow
+from hub.delivery import DeliveryOutcome, _claim, _push_all, _settle_all, deliver_referrals
+from hub.dispatch import WAKE_KEY, _flags, clear_wake, take_wake
+from hub.intake import submit_request
+from hub.plugins import plugins
+from hub.settings import get_settings
+from hub.tasks import wake_deliveries
+from tests.support.fixtures import PUSHES, Sandboxes
+from tests.support.requests import citizen_request
+
+FAR = utcnow() + timedelta(days=365)
+
+
+def _referrals(count: int) -> list[int]:
+    ids = []
+    for _ in range(count):
+        with session_scope() as session:
+            result = submit_request(session, citizen_request(), get_registry(), get_settings())
+            ids.append(result.referrals[0].id)
+    with session_scope() as session:
+        session.execute(update(Referral).where(Referral.id.in_(ids)).values(next_attempt_at=FAR))
+    return ids
+
+
+def _rows(ids: list[int]) -> dict[int, Referral]:
+    with session_scope() as session:
+        return {r.id: r for r in session.scalars(select(Referral).where(Referral.id.in_(ids)))}
+
+
+def _moves(referral_id: int) -> list[tuple[str | None, str | None]]:
+    with session_scope() as session:
+        events = session.scalars(
+            select(Event)
+            .where(Event.referral_id == referral_id, Event.kind == "referral.state_changed")
+            .order_by(Event.id)
+        )
+        return [(e.from_state, e.to_state) for e in events]
+
+
+def test_a_batch_delivers_each_referral_with_its_own_events_and_attempt(
+    database: str, clean_sandboxes: Sandboxes
+) -> None:
+    ids = _referrals(25)  # more than a batch of 16 rows: the arrays path of the bulk inserts
+    before = clean_sandboxes.water.tickets.stats().tickets
+    versions = {i: r.version for i, r in _rows(ids).items()}
+    outcomes = deliver_referrals(ids, get_registry(), get_settings(), worker="test")
+    assert outcomes == [DeliveryOutcome.DELIVERED] * 25
+    assert clean_sandboxes.water.tickets.stats().tickets == before + 25
+    rows = _rows(ids)
+    for referral_id in ids:
+        referral = rows[referral_id]
+        assert referral.state == "delivered"
+        assert referral.external_id
+        assert referral.attempts == 1
+        assert referral.version == versions[referral_id] + 2  # two compare-and-set moves
+        assert referral.delivered_at is not None and referral.next_poll_at is not None
+        assert _moves(referral_id) == [("pending", "delivering"), ("delivering", "delivered")]
+    with session_scope() as session:
+        attempts = session.scalars(
+            select(DeliveryAttempt).where(DeliveryAttempt.referral_id.in_(ids))
+        ).all()
+    assert sorted(a.referral_id for a in attempts) == sorted(ids)
+    assert {(a.number, a.outcome, a.worker) for a in attempts} == {(1, "delivered", "test")}
+    assert all(a.finished_at and a.duration_ms is not None for a in attempts)
+
+
+def _slow_retries(directory: Path) -> AgreementRegistry:
+    shared = Path(os.environ["SAMAD_AGREEMENTS_DIR"]) / "golestan-water.yaml"
+    text = shared.read_text(encoding="utf-8")
+    text = re.sub(r"backoff_seconds: [\d.]+", "backoff_seconds: 3600", text)
+    text = re.sub(r"backoff_max_seconds: [\d.]+", "backoff_max_seconds: 3600", text)
+    (directory / "golestan-water.yaml").write_text(text, encoding="utf-8")
+    return AgreementRegistry(directory, plugins(), get_settings())
+
+
+def test_a_batch_settles_each_outcome_on_its_own_terms(
+    database: str, clean_sandboxes: Sandboxes, tmp_path: Path
+) -> None:
+    ids = _referrals(5)
+    # In the first batch one push fails for now, in the second one is refused for good. Which
+    # referral gets the fault depends on the order the pushes reach the agency.
+    # This test's own copy of the agreement: a retry waits at least half an hour, so the running
+    # worker (whose copy retries in a second) does not push it meanwhile.
+    registry, settings = _slow_retries(tmp_path), get_settings()
+    clean_sandboxes.water.faults.set("error500", 1, 0, **PUSHES)
+    outcomes = deliver_referrals(ids[:3], registry, settings)
+    clean_sandboxes.water.faults.set("reject400", 1, 0, **PUSHES)
+    outcomes += deliver_referrals(ids[3:], registry, settings)
+    registry.close()
+    clean_sandboxes.water.faults.reset()
+    assert Counter(outcomes) == Counter(
+        {DeliveryOutcome.DELIVERED: 3, DeliveryOutcome.FAILED: 1, DeliveryOutcome.RETRY: 1}
+    )
+    rows = _rows(ids)
+    states = Counter(r.state for r in rows.values())
+    assert states == Counter({"delivered": 3, "delivery_failed": 1, "pending": 1})
+    failed = next(r for r in rows.values() if r.state == "delivery_failed")
+    retried = next(r for r in rows.values() if r.state == "pending")
+    assert failed.last_error.startswith("permanent error: ")
+    assert retried.attempts == 1 and retried.next_attempt_at > utcnow() + timedelta(minutes=29)
+    with session_scope() as session:
+        kinds = {
+            referral_id: [
+                e.kind
+                for e in session.scalars(
+                    select(Event).where(Event.referral_id == referral_id).order_by(Event.id)
+                )
+            ]
+            for referral_id in (failed.id, retried.id)
+        }
+    assert kinds[failed.id][-2:] == ["referral.state_changed", "alert"]
+    assert kinds[retried.id][-2:] == ["referral.state_changed", "delivery.retry_scheduled"]
+    assert _moves(failed.id)[-1] == ("delivering", "delivery_failed")
+    assert _moves(retried.id)[-1] == ("delivering", "pending")
+
+
+def test_a_referral_moved_while_its_batch_was_pushed_is_settled_on_its_own(
+    database: str, clean_sandboxes: Sandboxes
+) -> None:
+    ids = _referrals(3)
+    registry, settings = get_registry(), get_settings()
+    claims, _ = _claim(registry, settings, "test", [Referral.id.in_(ids)], 3, None)
+    assert len(claims) == 3
+    pushed = _push_all(claims, registry, settings)
+    moved = claims[0].referral.id
+    with session_scope() as session:  # its lease ran out meanwhile and the sweep took it back
+        session.execute(
+            update(Referral)
+            .where(Referral.id == moved)
+            .values(state="pending", version=Referral.version + 1, next_attempt_at=FAR)
+        )
+    outcomes = _settle_all(pushed, settings)
+    assert sorted(outcomes) == sorted(
+        [DeliveryOutcome.NOT_DUE, DeliveryOutcome.DELIVERED, DeliveryOutcome.DELIVERED]
+    )
+    rows = _rows(ids)
+    assert rows[moved].state == "pending"  # the batch did not overwrite the other move
+    assert [rows[i].state for i in ids[1:]] == ["delivered", "delivered"]
+
+
+@pytest.mark.usefixtures("broker")
+def test_a_wake_sends_one_task_until_the_task_clears_it() -> None:
+    agreement = "wake-test-agency"
+    clear_wake(agreement)
+    assert take_wake(agreement) is True
+    assert take_wake(agreement) is False  # a task is on its way
+    flags = _flags()
+    assert flags is not None
+    ttl = flags.ttl(WAKE_KEY.format(agreement))
+    assert 0 < ttl <= get_settings().dispatch_lease_seconds  # a lost task's flag runs out
+    clear_wake(agreement)
+    assert take_wake(agreement) is True
+    clear_wake(agreement)
+
+
+@pytest.mark.usefixtures("broker")
+def test_waking_an_agency_twice_sends_one_task(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[str] = []
+    from hub import tasks
+
+    monkeypatch.setattr(tasks.deliver_due_task, "delay", sent.append)
+    clear_wake("agency-a")
+    clear_wake("agency-b")
+    assert wake_deliveries(["agency-a", "agency-b"]) == 2
+    assert wake_deliveries(["agency-a"]) == 0
+    clear_wake("agency-a")  # the task started
+    assert wake_deliveries(["agency-a", "agency-b"]) == 1
+    assert sent == ["agency-a", "agency-b", "agency-a"]
+    clear_wake("agency-a")
+    clear_wake("agency-b")
+
+
+@pytest.mark.usefixtures("broker")
+def test_a_wake_that_could_not_be_sent_leaves_no_flag(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hub import tasks
+
+    def broker_down(agreement_id: str) -> None:
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.deliver_due_task, "delay", broker_down)
+    clear_wake("agency-c")
+    assert wake_deliveries(["agency-c"]) == 0
+    assert take_wake("agency-c") is True  # the next wake (the sweep's) sends it
+    clear_wake("agency-c")
