@@ -140,7 +140,6 @@ def main() -> None:
             SAMAD_AGREEMENTS_DIR=str(logs / "agreements"),
             SAMAD_WATER_TOKEN="sandbox-token",
             SAMAD_BENCH_COUNTER=COUNTER,
-            SAMAD_DISPATCH_LEASE_SECONDS="600",
         )
         _agreements(logs / "agreements", sandbox_url)
         sandbox = [

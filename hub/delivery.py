@@ -193,9 +193,10 @@ def _claim(
             agreement = None
         deferred = 0
         if agreement is not None:
-            admitted = admit_batch(session, [r for r, _ in rows], agreement, settings)
-            deferred = len(rows) - admitted
-            rows = rows[:admitted]
+            gate = admit_batch(session, [r for r, _ in rows], agreement, settings)
+            admitted = {r.id for r in gate}
+            deferred = len(rows) - len(admitted)
+            rows = [(r, q) for r, q in rows if r.id in admitted]
         outcomes = [DeliveryOutcome.DEFERRED] * deferred
         if not rows:
             return [], outcomes

@@ -34,26 +34,29 @@ def breaker_for(agreement: Agreement, settings: Settings) -> Breaker:
 
 def admit_batch(
     session: Session, referrals: Sequence[Referral], agreement: Agreement, settings: Settings
-) -> int:
-    """How many of ``referrals`` (in order) may be pushed now; the rest are deferred.
+) -> list[Referral]:
+    """Those of ``referrals`` that may be pushed now (in order); the others are deferred or left.
 
-    An open breaker defers them all until it probes; a half-open one lets one through (the probe)
-    and leaves the rest due — the next claim finds the breaker probing and defers them. The
-    throttle gives a slot to each in turn; the first refused and all after it wait until a slot
-    frees up.
+    An open breaker defers them all until it probes. A half-open one lets one through — the
+    probe: of those due, the one with the fewest attempts, so that probes into an agency that is
+    still down are spread over its referrals instead of using up one referral's attempts — and
+    leaves the rest due: the next claim finds the breaker probing and defers them. The throttle
+    gives a slot to each in turn; the first refused and all after it wait until a slot frees up.
     """
     admission = breaker_for(agreement, settings).admit()
     if not admission.allowed:
         defer_many(session, referrals, _at(admission.retry_at), f"agency {agreement.id} is down")
-        return 0
-    wanted = 1 if admission.probe else len(referrals)
+        return []
+    wanted = list(referrals)
+    if admission.probe:
+        wanted = [min(referrals, key=lambda r: (r.attempts, r.next_attempt_at, r.id))]
     throttle = Throttle.for_agreement(agreement.id, agreement.delivery)
-    for taken in range(wanted):
+    for taken in range(len(wanted)):
         free_at = throttle.take()
         if free_at is not None:
             why = f"agency {agreement.id} takes no more pushes now"
-            defer_many(session, referrals[taken:wanted], _at(free_at), why)
-            return taken
+            defer_many(session, wanted[taken:], _at(free_at), why)
+            return wanted[:taken]
     return wanted
 
 

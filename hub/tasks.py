@@ -42,26 +42,33 @@ def _load_agreements(**_: Any) -> None:
 
 @app.task(name="hub.deliver_due", acks_late=True, reject_on_worker_lost=True)
 def deliver_due_task(agreement_id: str) -> int:
-    """Deliver this agreement's due referrals, a batch at a time, while there are whole batches.
+    """Deliver this agreement's due referrals, a batch at a time, until none is due.
 
-    Each round first clears the agreement's wake flag, so whatever is committed from then on wakes
-    another task (which runs beside this one: their claims skip each other's rows). After
-    ``DELIVERY_ROUNDS`` full batches the task hands over to a fresh one instead of holding its
-    message for long.
+    While it runs, its wake flag stays set: intake adds to the next batch instead of sending
+    more tasks, so the busier an agency, the fuller its batches. Only when a claim finds nothing
+    does it clear the flag — and claim once more, for what was committed between that claim and
+    the clearing (anything later wakes a new task). After ``DELIVERY_ROUNDS`` batches it hands
+    over to a fresh task instead of holding its message for long.
     """
-    settings = get_settings()
+    settings, registry = get_settings(), get_registry()
     delivered = 0
     for _ in range(DELIVERY_ROUNDS):
-        clear_wake(agreement_id)
-        outcomes = deliver_due(agreement_id, get_registry(), settings, worker=WORKER)
+        outcomes = deliver_due(agreement_id, registry, settings, worker=WORKER)
         delivered += outcomes.count(DeliveryOutcome.DELIVERED)
-        if len(outcomes) < settings.delivery_batch_size or DeliveryOutcome.DEFERRED in outcomes:
+        if outcomes and DeliveryOutcome.DEFERRED not in outcomes:
+            continue
+        clear_wake(agreement_id)
+        outcomes = deliver_due(agreement_id, registry, settings, worker=WORKER)
+        delivered += outcomes.count(DeliveryOutcome.DELIVERED)
+        if not outcomes or DeliveryOutcome.DEFERRED in outcomes:
             return delivered
+        # More came in: go on (a task woken meanwhile shares the work; claims skip its rows).
+    clear_wake(agreement_id)
     wake_deliveries([agreement_id])
     return delivered
 
 
-DELIVERY_ROUNDS = 10
+DELIVERY_ROUNDS = 50
 
 
 @app.task(name="hub.deliver_referral", acks_late=True, reject_on_worker_lost=True)

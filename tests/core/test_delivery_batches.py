@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -17,10 +18,12 @@ import pytest
 from sqlalchemy import select, update
 
 from hub.agreements.registry import AgreementRegistry, get_registry
+from hub.breaker import get_breakers
 from hub.db.models import DeliveryAttempt, Event, Referral
 from hub.db.session import session_scope
 from hub.db.types import utcnow
 from hub.delivery import DeliveryOutcome, _claim, _push_all, _settle_all, deliver_referrals
+from hub.delivery_gate import admit_batch, breaker_for
 from hub.dispatch import WAKE_KEY, _flags, clear_wake, take_wake
 from hub.intake import submit_request
 from hub.plugins import plugins
@@ -35,11 +38,12 @@ FAR = utcnow() + timedelta(days=365)
 def _referrals(count: int) -> list[int]:
     ids = []
     for _ in range(count):
-        with session_scope() as session:
+        with session_scope() as session:  # due in a year from the start: no worker sees it due
             result = submit_request(session, citizen_request(), get_registry(), get_settings())
-            ids.append(result.referrals[0].id)
-    with session_scope() as session:
-        session.execute(update(Referral).where(Referral.id.in_(ids)).values(next_attempt_at=FAR))
+            referral_id = result.referrals[0].id
+            update_far = update(Referral).where(Referral.id == referral_id)
+            session.execute(update_far.values(next_attempt_at=FAR))
+            ids.append(referral_id)
     return ids
 
 
@@ -203,3 +207,67 @@ def test_a_wake_that_could_not_be_sent_leaves_no_flag(monkeypatch: pytest.Monkey
     assert wake_deliveries(["agency-c"]) == 0
     assert take_wake("agency-c") is True  # the next wake (the sweep's) sends it
     clear_wake("agency-c")
+
+
+@pytest.mark.usefixtures("broker")
+def test_a_running_delivery_task_keeps_its_flag_until_nothing_is_due(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While it finds work, intake's wakes send nothing (their referrals join its next batch);
+    it clears the flag only when a claim finds nothing, then claims once more."""
+    from hub import tasks
+
+    agreement = "busy-agency"
+    D = DeliveryOutcome.DELIVERED
+    rounds = [[D] * 20, [D] * 3, [], [D], [], []]
+    flag_set_at_claim: list[bool] = []
+
+    def claim(agreement_id: str, *args: object, **kwargs: object) -> list[DeliveryOutcome]:
+        assert agreement_id == agreement
+        flagged = not take_wake(agreement)  # an intake's wake right now
+        if not flagged:
+            clear_wake(agreement)  # (it would have sent a task: undo, this test sends none)
+        flag_set_at_claim.append(flagged)
+        return rounds.pop(0)
+
+    monkeypatch.setattr(tasks, "deliver_due", claim)
+    clear_wake(agreement)
+    assert take_wake(agreement)  # the wake that sent this task
+    assert tasks.deliver_due_task(agreement) == 24
+    # Set through the full rounds; clear from the first empty claim on; the claim after the
+    # clearing found one more, so the task went on until two claims in a row found nothing.
+    assert flag_set_at_claim == [True, True, True, False, False, False]
+    assert rounds == []
+    assert take_wake(agreement)  # nothing left set behind it
+    clear_wake(agreement)
+
+
+@pytest.mark.usefixtures("broker")
+def test_a_probe_goes_to_the_due_referral_with_the_fewest_attempts(
+    database: str, sandboxes: Sandboxes, tmp_path: Path
+) -> None:
+    """Probes into an agency still down are spread over its referrals: always probing with the
+    oldest one used up its attempts while the others waited (the breaker test found it)."""
+    shared = Path(os.environ["SAMAD_AGREEMENTS_DIR"]) / "golestan-water.yaml"
+    text = shared.read_text(encoding="utf-8").replace("id: golestan-water", "id: probe-test")
+    (tmp_path / "probe-test.yaml").write_text(text, encoding="utf-8")
+    registry = AgreementRegistry(tmp_path, plugins(), get_settings())
+    agreement, settings = registry.get("probe-test"), get_settings()
+    breaker = breaker_for(agreement, settings)
+    long_ago = time.time() - 3600
+    for _ in range(breaker.policy.failure_threshold):  # opened an hour ago: due to probe now
+        breaker.record(transient_failure=True, now=long_ago)
+    due = utcnow() - timedelta(minutes=5)
+    referrals = [
+        Referral(id=1, attempts=3, next_attempt_at=due),
+        Referral(id=2, attempts=1, next_attempt_at=due + timedelta(minutes=1)),
+        Referral(id=3, attempts=1, next_attempt_at=due + timedelta(minutes=2)),
+    ]
+    try:
+        with session_scope() as session:
+            probe = admit_batch(session, referrals, agreement, settings)
+            assert [r.id for r in probe] == [2]  # fewest attempts, then longest due
+            assert admit_batch(session, referrals, agreement, settings) == []  # probing now
+    finally:
+        get_breakers().reset("probe-test")
+        registry.close()

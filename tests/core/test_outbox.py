@@ -3,7 +3,7 @@ loses it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -26,11 +26,19 @@ from tests.support.requests import citizen_request
 FAR = utcnow() + timedelta(days=365)
 
 
-def _register_without_sending() -> tuple[str, int]:
-    """Intake committed, but the process died before it could send the delivery task."""
+def _register_without_sending(due: datetime | None = None) -> tuple[str, int]:
+    """Intake committed, but the process died before it could wake the agency.
+
+    ``due``: its delivery due then, not at once (in the intake's own transaction).
+    """
     with session_scope() as session:
         result = submit_request(session, citizen_request(), get_registry(), get_settings())
-        return result.request.tracking_code, result.referrals[0].id
+        referral_id = result.referrals[0].id
+        if due is not None:
+            session.execute(
+                update(Referral).where(Referral.id == referral_id).values(next_attempt_at=due)
+            )
+        return result.request.tracking_code, referral_id
 
 
 @pytest.mark.usefixtures("worker", "clean_sandboxes")
@@ -45,7 +53,7 @@ def test_a_referral_whose_task_was_never_sent_is_delivered_by_the_dispatch_sweep
 def test_a_delivery_whose_worker_died_goes_back_to_pending_when_its_lease_runs_out(
     database: str, sandboxes: object
 ) -> None:
-    _, referral_id = _register_without_sending()
+    _, referral_id = _register_without_sending(due=FAR)
     with session_scope() as session:
         # As a worker leaves it when killed mid-push: delivering, lease already over.
         session.execute(
@@ -63,10 +71,8 @@ def test_a_delivery_whose_worker_died_goes_back_to_pending_when_its_lease_runs_o
 
 
 def test_two_batches_never_take_the_same_referral(database: str, sandboxes: object) -> None:
-    ids = [_register_without_sending()[1] for _ in range(5)]
+    ids = [_register_without_sending(due=FAR)[1] for _ in range(5)]  # never due for a worker
     registry, settings = get_registry(), get_settings()
-    with session_scope() as session:  # never due for a running worker's sweep
-        session.execute(update(Referral).where(Referral.id.in_(ids)).values(next_attempt_at=FAR))
     with session_scope() as other_worker:
         # Another worker's claim holds the first two (its transaction is still open).
         locked = select(Referral.id).where(Referral.id.in_(ids[:2])).with_for_update()
@@ -91,7 +97,7 @@ def test_two_batches_never_take_the_same_referral(database: str, sandboxes: obje
 def test_a_referral_whose_agreement_is_not_loaded_waits_and_is_not_failed_at_once(
     database: str, sandboxes: object, tmp_path: Path
 ) -> None:
-    _, referral_id = _register_without_sending()
+    _, referral_id = _register_without_sending(due=FAR)
     # A worker that sees no agreement file (removed, or half-written as it looked).
     empty = AgreementRegistry(tmp_path, plugins(), get_settings())
     assert deliver(referral_id, empty, get_settings()) is DeliveryOutcome.RETRY
