@@ -40,15 +40,15 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm import Session, defer
 
 from hub import metrics
 from hub.agreements.model import Agreement
 from hub.agreements.registry import AgreementRegistry
 from hub.backoff import RetryPolicy
 from hub.connector import OutgoingReferral, Receipt
-from hub.db.bulk import insert_rows
+from hub.db.bulk import insert_rows, update_rows
 from hub.db.models import DeliveryAttempt, Event, Referral, Request
 from hub.db.session import session_scope
 from hub.db.types import utcnow
@@ -176,6 +176,7 @@ def _claim(
         rows = session.execute(
             select(Referral, Request)
             .join(Request, Request.id == Referral.request_id)
+            .options(defer(Request.original))  # the citizen's own text: not sent anywhere
             .where(Referral.state == str(S.PENDING), *conditions)
             .order_by(Referral.next_attempt_at, Referral.id)
             .limit(limit)
@@ -387,8 +388,8 @@ class _Batch:
         changes.update(handling_stamps(referral, to, self.now))
         changes.update(values)
         key = (str(to), tuple(sorted(changes)))
-        row = {f"v_{k}": v for k, v in changes.items()}
-        row.update(b_id=referral.id, b_state=referral.state, b_version=referral.version)
+        row = dict(changes)
+        row.update(where_id=referral.id, where_state=referral.state, where_version=referral.version)
         self.moves[key].append(row)
         self.events.append(
             _event(EventKind.REFERRAL_STATE, referral, self.now, S(referral.state), to)
@@ -398,12 +399,12 @@ class _Batch:
     def finish(self, claim: _Claim, outcome: str, duration_ms: int, **values: Any) -> None:
         self.attempts.append(
             {
-                "b_id": claim.attempt_id,
-                "v_outcome": outcome,
-                "v_error": values.get("error"),
-                "v_detail": values.get("detail", claim.attempt_detail),
-                "v_finished_at": self.now,
-                "v_duration_ms": duration_ms,
+                "where_id": claim.attempt_id,
+                "outcome": outcome,
+                "error": values.get("error"),
+                "detail": values.get("detail", claim.attempt_detail),
+                "finished_at": self.now,
+                "duration_ms": duration_ms,
             }
         )
 
@@ -455,35 +456,14 @@ def _settle_batch(
             )
         )
         outcomes.append(DeliveryOutcome.RETRY)
-    for (_, names), rows in batch.moves.items():
-        statement = (
-            update(_REFERRALS)
-            .where(
-                _REFERRALS.c.id == bindparam("b_id"),
-                _REFERRALS.c.state == bindparam("b_state"),
-                _REFERRALS.c.version == bindparam("b_version"),
-            )
-            .values({name: bindparam(f"v_{name}") for name in names})
-        )
-        if session.execute(statement, rows).rowcount != len(rows):  # type: ignore[attr-defined]
+    for rows in batch.moves.values():  # compare-and-set, every row in one statement
+        if update_rows(session, Referral, rows, where=("id", "state", "version")) != len(rows):
             raise _Moved()
-    session.execute(_FINISH_ATTEMPT, batch.attempts)
+    update_rows(session, DeliveryAttempt, batch.attempts, where=("id",))
     insert_rows(session, Event, batch.events)
     for agreement_id, to in batch.moved:
         metrics.referral_moved(agreement_id, to)
     return outcomes
-
-
-_FINISH_ATTEMPT = (
-    update(_ATTEMPTS)
-    .where(_ATTEMPTS.c.id == bindparam("b_id"))
-    .values(
-        {
-            name: bindparam(f"v_{name}")
-            for name in ("outcome", "error", "detail", "finished_at", "duration_ms")
-        }
-    )
-)
 
 
 def _delivered_values(receipt: Receipt, poll_interval_seconds: int) -> dict[str, Any]:

@@ -140,3 +140,31 @@ def _object_insert(dialect: str, mapper: Any) -> tuple[Any, tuple[tuple[str, str
         key_column, sort_by_parameter_order=True
     )
     return statement, names, key
+
+
+def update_rows(
+    session: Session, model: Any, rows: Sequence[dict[str, Any]], *, where: Sequence[str]
+) -> int:
+    """Update many rows of ``model``'s table, each its own way; the number of rows changed.
+
+    Each row names the same keys: ``where_<column>`` for each column in ``where`` (the row to
+    change is the one with those values — a compare-and-set when they include a state and a
+    version) and the new value of every other column it names. One executemany: psycopg sends
+    it as a pipeline, one round trip. (One ``UPDATE … FROM unnest(…)`` of arrays was measured
+    slower for a delivery batch's 5–20 rows: building the arrays costs more than it saves.)
+    """
+    if not rows:
+        return 0
+    table = model.__table__
+    keys = tuple(rows[0])
+    if any(row.keys() != rows[0].keys() for row in rows):
+        raise ValueError(f"rows for {table.name} must all name the same columns")
+    statement = _row_update(table, keys, tuple(where))
+    return int(session.execute(statement, list(rows)).rowcount)  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _row_update(table: Any, keys: tuple[str, ...], where: tuple[str, ...]) -> Any:
+    """``UPDATE … WHERE name = :where_name …`` for executemany: SQLAlchemy sets the columns the
+    rows name (``keys`` is part of the cache key only)."""
+    return table.update().where(*(table.c[name] == bindparam(f"where_{name}") for name in where))
