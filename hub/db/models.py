@@ -184,7 +184,6 @@ class Event(Base):
     seq: Mapped[int | None] = mapped_column(BigId, unique=True)  # uq_events_seq
     chain_hash: Mapped[str | None] = mapped_column(String(64))
 
-    # Set instead of the ids when the request or referral is not flushed yet: one flush then
-    # writes the request, its referrals and their events (hub.intake), in that order.
+    # For reading only: events are written as rows with their ids (hub.events.insert_events).
     request: Mapped[Request | None] = relationship(lazy="raise_on_sql")
     referral: Mapped[Referral | None] = relationship(lazy="raise_on_sql")
