@@ -15,11 +15,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hub.agreements.registry import AgreementRegistry
-from hub.connector import Receipt
-from hub.db.models import Referral
+from hub.connector import AgencyUpdate, Connector, Receipt
+from hub.db.models import Event, Referral
 from hub.db.session import session_scope
 from hub.db.types import utcnow
 from hub.errors import ConnectorError, NotFound
+from hub.events import EventKind, record
 from hub.metrics import observed_poll
 from hub.states import POLLED
 from hub.updates import UpdateOutcome, apply_updates
@@ -73,13 +74,60 @@ def poll_referrals(
     if not receipts:
         return []
     connector = registry.connector(agreement)
-    try:
-        updates = observed_poll(agreement_id, connector.poll, receipts)
-    except ConnectorError as exc:
-        log.warning("polling %s failed: %s; asking again next interval", agreement_id, exc)
-        raise
+    updates = _ask(agreement_id, connector, receipts)
     with session_scope() as session:
         outcomes = apply_updates(session, agreement, updates, registry)
     # Only now, with the updates committed, may the source forget them (a mailbox moves mail).
     connector.acknowledge(updates)
     return outcomes
+
+
+def _ask(agreement_id: str, connector: Connector, receipts: list[Receipt]) -> list[AgencyUpdate]:
+    """The connector's answer for these cases.
+
+    A transient failure is raised (everything is asked again next interval). A batch refused for
+    good is asked again in halves: an agency that refuses a whole batch for one case it does not
+    know (a batch endpoint's 404) would otherwise stop the polls of every other case of it. A
+    single case refused for good is alerted — once — and asked again next interval.
+    """
+    try:
+        return observed_poll(agreement_id, connector.poll, receipts)
+    except ConnectorError as exc:
+        if not exc.permanent:
+            log.warning("polling %s failed: %s; asking again next interval", agreement_id, exc)
+            raise
+        if len(receipts) == 1:
+            _alert_refused(agreement_id, receipts[0], exc)
+            return []
+    half = len(receipts) // 2
+    return _ask(agreement_id, connector, receipts[:half]) + _ask(
+        agreement_id, connector, receipts[half:]
+    )
+
+
+def _alert_refused(agreement_id: str, receipt: Receipt, error: ConnectorError) -> None:
+    log.error("polling %s refused case %s: %s", agreement_id, receipt.external_id, error)
+    with session_scope() as session:
+        referral = session.get(Referral, receipt.referral_id)
+        if referral is None:
+            return
+        earlier = session.scalar(
+            select(Event.id)
+            .where(Event.referral_id == referral.id, Event.kind == str(EventKind.ALERT))
+            .where(Event.data["alert"].as_string() == POLL_REFUSED)
+            .limit(1)
+        )
+        if earlier is None:
+            record(
+                session,
+                EventKind.ALERT,
+                request_id=referral.request_id,
+                referral_id=referral.id,
+                alert=POLL_REFUSED,
+                agreement=agreement_id,
+                external_id=receipt.external_id,
+                reason=error.message,
+            )
+
+
+POLL_REFUSED = "poll_refused"

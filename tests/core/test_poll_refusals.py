@@ -1,0 +1,69 @@
+"""One case an agency refuses to answer for does not stop the polls of its other cases."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from hub.agreements.registry import get_registry
+from hub.db.models import Event, Referral
+from hub.db.session import session_scope
+from hub.db.types import utcnow
+from hub.delivery import DeliveryOutcome, deliver_referrals
+from hub.intake import submit_request
+from hub.polling import POLL_REFUSED, poll_referrals
+from hub.settings import get_settings
+from tests.support.fixtures import Sandboxes
+from tests.support.requests import citizen_request
+
+FAR = utcnow() + timedelta(days=365)
+
+
+def _registered(count: int) -> list[int]:
+    ids = []
+    for _ in range(count):
+        with session_scope() as session:  # due in a year: the running worker leaves them alone
+            result = submit_request(session, citizen_request(), get_registry(), get_settings())
+            referral_id = result.referrals[0].id
+            far = update(Referral).where(Referral.id == referral_id).values(next_attempt_at=FAR)
+            session.execute(far)
+            ids.append(referral_id)
+    return ids
+
+
+def _alerts(referral_id: int) -> list[dict]:
+    with session_scope() as session:
+        events = session.scalars(
+            select(Event).where(Event.referral_id == referral_id, Event.kind == "alert")
+        )
+        return [e.data for e in events]
+
+
+def test_a_batch_refused_for_one_unknown_case_still_brings_the_others(
+    database: str, clean_sandboxes: Sandboxes
+) -> None:
+    registry, settings = get_registry(), get_settings()
+    known = _registered(3)
+    assert deliver_referrals(known, registry, settings) == [DeliveryOutcome.DELIVERED] * 3
+    (unknown,) = _registered(1)
+    case = f"WTR-GONE-{uuid.uuid4().hex[:6]}"  # a case the agency's system does not know
+    with session_scope() as session:
+        session.execute(
+            update(Referral)
+            .where(Referral.id == unknown)
+            .values(state="delivered", external_id=case, next_poll_at=FAR)
+        )
+        # Polled by this test only.
+        session.execute(update(Referral).where(Referral.id.in_(known)).values(next_poll_at=FAR))
+    ids = [known[0], unknown, *known[1:]]
+    outcomes = poll_referrals("golestan-water", ids, registry)  # the sandbox: 404 for the batch
+    assert len(outcomes) == 3  # one update for each known case
+    alerts = _alerts(unknown)
+    assert len(alerts) == 1
+    assert alerts[0]["alert"] == POLL_REFUSED and alerts[0]["external_id"] == case
+    assert "404" in alerts[0]["reason"]
+    assert not any(_alerts(referral_id) for referral_id in known)
+    assert len(poll_referrals("golestan-water", ids, registry)) == 3
+    assert len(_alerts(unknown)) == 1  # alerted once, not at every interval
