@@ -18,7 +18,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -125,15 +127,12 @@ def run_noop(count: int) -> float:
     return count / (time.monotonic() - started)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--referrals", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=3, help="no-op and hub runs, alternated")
-    args = parser.parse_args()
+@contextmanager
+def running_pipeline(database: str, concurrency: int) -> Iterator[str]:
+    """A scratch database, the REST sandbox and two started Celery workers; the sandbox's URL."""
     logs = Path(tempfile.mkdtemp(prefix="samad-bench-"))
     redis.Redis.from_url(REDIS).flushdb()
-    with scratch_database("samad_bench_delivery") as db_url:
+    with scratch_database(database) as db_url:
         sandbox_port = free_port()
         sandbox_url = f"http://127.0.0.1:{sandbox_port}"
         os.environ.update(
@@ -145,39 +144,38 @@ def main() -> None:
             SAMAD_BENCH_COUNTER=COUNTER,
         )
         _agreements(logs / "agreements", sandbox_url)
-        sandbox = [
-            PYTHON,
-            "-m",
-            "hub.sandbox.rest",
-            "--port",
-            str(sandbox_port),
-            "--step-seconds",
-            "3600",
-            "--auth",
-            "bearer",
-            "--token",
-            "sandbox-token",
-        ]
+        sandbox = [PYTHON, "-m", "hub.sandbox.rest", "--port", str(sandbox_port)]
+        sandbox += ["--step-seconds", "3600", "--auth", "bearer", "--token", "sandbox-token"]
         with process(sandbox, dict(os.environ), logs / "sandbox.log"):
             wait_http(f"{sandbox_url}/_control/stats")
-            workers = _workers(dict(os.environ), logs, args.concurrency)
+            workers = _workers(dict(os.environ), logs, concurrency)
             for w in workers:
                 w.__enter__()
             try:
                 time.sleep(3)
-                # Both pipelines are warmed up the same way before they are timed: the first
-                # tasks of a worker pay for imports, connections and (hub) loading agreements.
-                run_noop(200)
-                run_hub(200, sandbox_url)
-                rounds = []
-                for _ in range(args.rounds):  # alternated, so a busy moment hits both
-                    noop_rate = run_noop(args.referrals)
-                    hub_rate = run_hub(args.referrals, sandbox_url)
-                    rounds.append((noop_rate, hub_rate))
+                yield sandbox_url
             finally:
                 for w in workers:
                     w.__exit__(None, None, None)
     redis.Redis.from_url(REDIS).flushdb()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--referrals", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3, help="no-op and hub runs, alternated")
+    args = parser.parse_args()
+    with running_pipeline("samad_bench_delivery", args.concurrency) as sandbox_url:
+        # Both pipelines are warmed up the same way before they are timed: the first tasks of a
+        # worker pay for imports, connections and (hub) loading agreements.
+        run_noop(200)
+        run_hub(200, sandbox_url)
+        rounds = []
+        for _ in range(args.rounds):  # alternated, so a busy moment hits both
+            noop_rate = run_noop(args.referrals)
+            hub_rate = run_hub(args.referrals, sandbox_url)
+            rounds.append((noop_rate, hub_rate))
     print(f"machine: {machine()}")
     print(
         f"2 Celery worker processes, threads pool x{args.concurrency}, Redis, PostgreSQL; "

@@ -13,17 +13,13 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-
-import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import delivery
-from bench.common import PYTHON, REDIS, machine, process, scratch_database, wait_http
-from hub.sandbox.server import free_port
+from bench.common import machine
 
 TICKS = os.sysconf("SC_CLK_TCK")
 GROUPS = {  # pgrep -f patterns
@@ -59,38 +55,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--referrals", type=int, default=4000)
     args = parser.parse_args()
-    logs = Path(tempfile.mkdtemp(prefix="samad-bench-"))
-    redis.Redis.from_url(REDIS).flushdb()
-    with scratch_database("samad_bench_delivery_cpu") as db_url:
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        os.environ.update(
-            SAMAD_DATABASE_URL=db_url,
-            SAMAD_BROKER_URL=REDIS,
-            SAMAD_DATA_DIR=str(logs),
-            SAMAD_AGREEMENTS_DIR=str(logs / "agreements"),
-            SAMAD_WATER_TOKEN="sandbox-token",
-            SAMAD_BENCH_COUNTER=delivery.COUNTER,
-        )
-        delivery._agreements(logs / "agreements", url)
-        sandbox = [PYTHON, "-m", "hub.sandbox.rest", "--port", str(port)]
-        sandbox += ["--step-seconds", "3600", "--auth", "bearer", "--token", "sandbox-token"]
-        with process(sandbox, dict(os.environ), logs / "sandbox.log"):
-            wait_http(f"{url}/_control/stats")
-            workers = delivery._workers(dict(os.environ), logs, 4)
-            for worker in workers:
-                worker.__enter__()
-            try:
-                time.sleep(3)
-                delivery.run_hub(200, url)  # warm up, as the benchmark does
-                before = _groups()
-                rate = delivery.run_hub(args.referrals, url)
-                time.sleep(0.5)  # the last settles
-                after = _groups()
-            finally:
-                for worker in workers:
-                    worker.__exit__(None, None, None)
-    redis.Redis.from_url(REDIS).flushdb()
+    with delivery.running_pipeline("samad_bench_delivery_cpu", 4) as sandbox_url:
+        delivery.run_hub(200, sandbox_url)  # warm up, as the benchmark does
+        before = _groups()
+        rate = delivery.run_hub(args.referrals, sandbox_url)
+        time.sleep(0.5)  # the last settles
+        after = _groups()
     print(f"machine: {machine()}")
     print(f"{args.referrals} referrals at {rate:.0f} referrals/s; CPU per referral:")
     total = 0.0

@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from hub.agreements.registry import get_registry
 from hub.db.bulk import update_rows
-from hub.db.migrate import upgrade
 from hub.db.models import DeliveryAttempt, Referral
 from hub.db.session import session_scope
 from hub.db.types import utcnow
 from hub.intake import submit_request
 from hub.settings import get_settings
 from tests.support.requests import citizen_request
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, sandboxes: object
-) -> Iterator[str]:
-    if request.param == "postgresql":
-        yield request.getfixturevalue("database")
-    else:
-        url = f"sqlite:///{tmp_path / 'hub.db'}"
-        upgrade(url)
-        yield url
 
 
 def _referrals(url: str, count: int) -> list[Referral]:

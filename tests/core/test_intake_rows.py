@@ -4,14 +4,10 @@ in the caller's one transaction; and what it hands back stays usable after the c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
 from hub.agreements.registry import get_registry
-from hub.db.migrate import upgrade
 from hub.db.models import Event, Referral, Request
 from hub.db.models_deadlines import Notification
 from hub.db.session import session_scope
@@ -22,18 +18,6 @@ from hub.referrals import create_referrals
 from hub.settings import get_settings
 from hub.states import ReferralState, RequestStatus
 from tests.support.requests import citizen_request
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, sandboxes: object
-) -> Iterator[str]:
-    if request.param == "postgresql":
-        yield request.getfixturevalue("database")
-    else:
-        url = f"sqlite:///{tmp_path / 'hub.db'}"
-        upgrade(url)
-        yield url
 
 
 def _submit(url: str, raw: dict) -> IntakeResult:

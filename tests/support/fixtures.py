@@ -14,6 +14,7 @@ import psycopg
 import pytest
 import redis
 
+from hub.db.migrate import upgrade
 from hub.sandbox.mail.clerk import ClerkAnswer
 from hub.sandbox.mail.sandbox import MailAgencySandbox
 from hub.sandbox.rest import AuthMode, RestSandboxApp, RestSandboxSettings, create_app
@@ -177,3 +178,16 @@ def _wait_for_worker(process: subprocess.Popen, log: Path, timeout: float = 30) 
         if app.control.ping(timeout=0.5):
             return
     raise RuntimeError(f"worker did not start: {log.read_text(errors='replace')[-3000:]}")
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sandboxes: Sandboxes
+) -> Iterator[str]:
+    """The run's PostgreSQL database, then a fresh migrated SQLite one: a test on both."""
+    if request.param == "postgresql":
+        yield request.getfixturevalue("database")
+    else:
+        url = f"sqlite:///{tmp_path / 'hub.db'}"
+        upgrade(url)
+        yield url
