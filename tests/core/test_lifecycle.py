@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import inspect, select
@@ -10,6 +11,7 @@ from sqlalchemy import inspect, select
 from hub.agreements.registry import get_registry
 from hub.db.models import DeliveryAttempt, Event, Referral
 from hub.db.session import session_scope
+from hub.db.types import utcnow
 from hub.intake import submit_request
 from hub.lifecycle import transition
 from hub.settings import get_settings
@@ -22,6 +24,9 @@ from tests.support.requests import citizen_request
 def referral_id(database: str, sandboxes: object) -> int:
     with session_scope() as session:
         result = submit_request(session, citizen_request(), get_registry(), get_settings())
+        # Due only in ten years, in the intake's own transaction: a running worker would
+        # otherwise deliver it (it is due at once) while the test moves it by hand.
+        result.referrals[0].next_attempt_at = utcnow() + timedelta(days=3650)
         return result.referrals[0].id
 
 
