@@ -121,7 +121,7 @@ class RedisBreakers:
     """Breakers in Redis, shared by every process that points at the same Redis."""
 
     def __init__(self, url: str) -> None:
-        self.client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        self.client = redis_client(url)
         self._admit = self.client.register_script(_ADMIT)
         self._failed = self.client.register_script(_FAILED)
         self._succeeded = self.client.register_script(_SUCCEEDED)
@@ -207,6 +207,18 @@ def shared_redis_url(settings: Settings) -> str | None:
     if settings.effective_broker_url.startswith(("redis://", "rediss://")):
         return settings.effective_broker_url
     return None
+
+
+def redis_client(url: str) -> redis.Redis:
+    """A client for shared state, with short timeouts: a Redis that is down fails fast."""
+    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+
+
+@functools.cache
+def shared_redis() -> redis.Redis | None:
+    """This process's client of the shared-state Redis (None without one: the embedded hub)."""
+    url = shared_redis_url(get_settings())
+    return redis_client(url) if url else None
 
 
 @functools.cache

@@ -25,7 +25,6 @@ waits in the database instead of burying the workers under copies of the sweep's
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Iterable
 from datetime import datetime
@@ -34,6 +33,7 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.breaker import shared_redis
 from hub.db.models import Referral
 from hub.db.types import utcnow
 from hub.lifecycle import transition
@@ -62,19 +62,9 @@ def due_agreements(session: Session, limit: int, *, waiting: int = 0) -> list[st
     )
 
 
-@functools.cache
-def _flags() -> redis.Redis | None:
-    from hub.breaker import shared_redis_url
-
-    url = shared_redis_url(get_settings())
-    if url is None:
-        return None
-    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-
-
 def take_wake(agreement_id: str) -> bool:
     """True when no delivery task of this agreement is on its way: the caller sends one."""
-    flags = _flags()
+    flags = shared_redis()
     if flags is None:
         return True
     lifetime = max(1, int(get_settings().dispatch_lease_seconds))
@@ -87,7 +77,7 @@ def take_wake(agreement_id: str) -> bool:
 
 def clear_wake(agreement_id: str) -> None:
     """The agreement's delivery task has started (or was never sent): the next wake sends one."""
-    flags = _flags()
+    flags = shared_redis()
     if flags is None:
         return
     try:

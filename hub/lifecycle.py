@@ -8,6 +8,7 @@ the referral first, and nothing is applied. Refused moves are logged and recorde
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -60,14 +61,7 @@ def transition(
             reason=reason or "not an allowed transition",
         )
         return False
-    now = utcnow()
-    changes: dict[str, Any] = {"state": str(to_state), "version": referral.version + 1}
-    changes["updated_at"] = now
-    stamp = _STAMPS.get(to_state)
-    if stamp and getattr(referral, stamp) is None:
-        changes[stamp] = now
-    changes.update(handling_stamps(referral, to_state, now))
-    changes.update(values or {})
+    changes = move_changes(referral, to_state, utcnow(), values)
     result = session.execute(  # on the table, not the entity: no ORM bulk-update machinery
         update(_REFERRALS)
         .where(
@@ -96,6 +90,24 @@ def transition(
         )
         metrics.referral_moved(referral.agreement_id, to_state)
     return True
+
+
+def move_changes(
+    referral: Referral,
+    to_state: ReferralState,
+    now: datetime,
+    values: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The columns a move of ``referral`` to ``to_state`` at ``now`` writes: state, the next
+    version, timestamps and working-time stamps reached for the first time, then ``values``."""
+    changes: dict[str, Any] = {"state": str(to_state), "version": referral.version + 1}
+    changes["updated_at"] = now
+    stamp = _STAMPS.get(to_state)
+    if stamp and getattr(referral, stamp) is None:
+        changes[stamp] = now
+    changes.update(handling_stamps(referral, to_state, now))
+    changes.update(values or {})
+    return changes
 
 
 def set_committed(referral: Referral, key: str, value: Any) -> None:

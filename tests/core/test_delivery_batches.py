@@ -18,13 +18,14 @@ import pytest
 from sqlalchemy import select, update
 
 from hub.agreements.registry import AgreementRegistry, get_registry
-from hub.breaker import get_breakers
+from hub.breaker import get_breakers, shared_redis
 from hub.db.models import DeliveryAttempt, Event, Referral
 from hub.db.session import session_scope
 from hub.db.types import utcnow
-from hub.delivery import DeliveryOutcome, _claim, _push_all, _settle_all, deliver_referrals
+from hub.delivery import DeliveryOutcome, _claim, _push_all, deliver_referrals
 from hub.delivery_gate import admit_batch, breaker_for
-from hub.dispatch import WAKE_KEY, _flags, clear_wake, take_wake
+from hub.delivery_settle import settle
+from hub.dispatch import WAKE_KEY, clear_wake, take_wake
 from hub.intake import submit_request
 from hub.plugins import plugins
 from hub.settings import get_settings
@@ -154,7 +155,7 @@ def test_a_referral_moved_while_its_batch_was_pushed_is_settled_on_its_own(
             .where(Referral.id == moved)
             .values(state="pending", version=Referral.version + 1, next_attempt_at=FAR)
         )
-    outcomes = _settle_all(pushed, settings)
+    outcomes = settle(pushed, settings)
     assert sorted(outcomes) == sorted(
         [DeliveryOutcome.NOT_DUE, DeliveryOutcome.DELIVERED, DeliveryOutcome.DELIVERED]
     )
@@ -169,7 +170,7 @@ def test_a_wake_sends_one_task_until_the_task_clears_it() -> None:
     clear_wake(agreement)
     assert take_wake(agreement) is True
     assert take_wake(agreement) is False  # a task is on its way
-    flags = _flags()
+    flags = shared_redis()
     assert flags is not None
     ttl = flags.ttl(WAKE_KEY.format(agreement))
     assert 0 < ttl <= get_settings().dispatch_lease_seconds  # a lost task's flag runs out
