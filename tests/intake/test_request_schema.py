@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from hub.errors import FieldError, ValidationFailed
-from hub.request_schema import CHANNELS, TYPE_LABELS_FA, schema_errors, validate_request
+from hub.request_schema import (
+    CHANNELS,
+    TYPE_LABELS_FA,
+    _quick_check,
+    _validator,
+    schema_errors,
+    validate_request,
+)
 
 VALID: dict[str, Any] = {
     "channel": "phone_111",
@@ -168,3 +175,35 @@ def test_it_exposes_channels_and_persian_type_labels_from_the_schema() -> None:
         "report": "گزارش",
         "appreciation": "قدردانی",
     }
+
+
+# The quick check (jsonschema-rs) answers for a valid request alone: it must never let through
+# what jsonschema refuses, formats and patterns included.
+REFUSED = [
+    with_change("citizen.email", "ali@"),
+    with_change("citizen.email", "ali@example"),
+    with_change("received_at", "1404/01/01"),
+    with_change("received_at", "2025-02-30T09:30:00+03:30"),
+    with_change("attachments", [{"name": "..", "content_type": "image/jpeg", "size": 1}]),
+    with_change("attachments", [{"name": "a/b.jpg", "content_type": "image/jpeg", "size": 1}]),
+    with_change("category", "Water"),
+    with_change("channel", "fax"),
+    with_change("location.lat", 91),
+    with_change("citizen.national_id", 12345679),
+    with_change("subject", "آب"),
+    with_change("unexpected", 1),
+    with_change("citizen.mobile", delete=True),
+    ["not", "a", "request"],
+]
+
+
+@pytest.mark.parametrize("document", REFUSED)
+def test_the_quick_check_refuses_whatever_jsonschema_refuses(document: Any) -> None:
+    assert list(_validator().iter_errors(document)) != []
+    assert not _quick_check().is_valid(document)
+    assert schema_errors(document) != []
+
+
+def test_the_quick_check_passes_a_valid_request_that_jsonschema_passes() -> None:
+    assert _quick_check().is_valid(VALID)
+    assert list(_validator().iter_errors(VALID)) == []
