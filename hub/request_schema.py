@@ -83,6 +83,21 @@ def _quick_check() -> jsonschema_rs.Draft202012Validator:
     )
 
 
+def _plain_json(value: Any) -> bool:
+    """Whether ``value`` is made of JSON's own types only (what a parsed body is). jsonschema-rs
+    reads other Python values its own way — a tuple as an array, which jsonschema refuses — or
+    not at all (bytes); those go the long way round."""
+    kind = type(value)
+    if kind is dict:
+        return all(type(key) is str and _plain_json(item) for key, item in value.items())
+    if kind is list:
+        return all(_plain_json(item) for item in value)
+    return kind in _JSON_LEAVES
+
+
+_JSON_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
 CHANNELS: tuple[str, ...] = tuple(request_schema()["properties"]["channel"]["enum"])
 REQUEST_TYPES: tuple[str, ...] = tuple(request_schema()["properties"]["type"]["enum"])
 TYPE_LABELS_FA: Mapping[str, str] = MappingProxyType(
@@ -92,7 +107,7 @@ TYPE_LABELS_FA: Mapping[str, str] = MappingProxyType(
 
 def schema_errors(document: Any) -> list[FieldError]:
     """Every way ``document`` breaks the schema, one :class:`FieldError` per field, by path."""
-    if _quick_check().is_valid(document):
+    if _plain_json(document) and _quick_check().is_valid(document):
         return []  # the common case, without building jsonschema's error tree
     found: dict[tuple[str, str], FieldError] = {}
     for error in _validator().iter_errors(document):
