@@ -179,8 +179,6 @@ def _write_together(
         events.append(event_row(EventKind.REFERRAL_STATE, *ids, *moved, actor="worker", **reason))
         if verdict.follow is not None:
             kind, data = verdict.follow
-            if kind is EventKind.ALERT:
-                log.error("ALERT %s referral=%s request=%s", data, referral.id, referral.request_id)
             events.append(event_row(kind, *ids, actor="worker", **data))
     for rows in moves.values():  # compare-and-set, every row of one shape in one statement
         if update_rows(session, Referral, rows, where=("id", "state", "version")) != len(rows):

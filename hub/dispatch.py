@@ -6,15 +6,16 @@ claims a batch of that agreement's due referrals itself (``hub.delivery.deliver_
 UPDATE SKIP LOCKED``), so any number of tasks for one agency can run side by side without taking
 the same referral twice.
 
-*Waking* an agreement sends it a delivery task — unless one is already waiting to start. A flag
-in Redis (``SET NX`` with the dispatch lease as its lifetime) says "a task is on its way"; the
-task clears it before each claim, so work committed before the clearing is seen by that claim
-and work committed after it wakes a new task. Intake wakes the agreements of its referrals right
-after its commit; the sweep wakes every agreement that has due referrals (retries after their
-backoff, deferrals, anything whose wake was lost), and sends nothing where a task is on its way.
-A task that was never delivered by the broker leaves a flag that runs out after the lease: the
-next sweep sends another. Without Redis (the embedded hub) every wake sends a task; one that
-finds nothing due ends at once.
+*Waking* an agreement sends it a delivery task — unless one is already waiting to start. A flag in
+Redis (``SET NX`` with the dispatch lease as its lifetime) says "a task is on its way"; the task
+keeps it while its claims find work (new intakes join its next batch), clears it at the first claim
+that finds nothing and then claims once more, so work committed before the clearing is seen by that
+claim and work committed after it wakes a new task (``hub.tasks``). Intake wakes the agreements of
+its referrals right after its commit; the sweep wakes every agreement that has due referrals
+(retries after their backoff, deferrals, anything whose wake was lost), and sends nothing where a
+task is on its way. A task that was never delivered by the broker leaves a flag that runs out after
+the lease: the next sweep sends another. Without Redis (the embedded hub) every wake sends a task;
+one that finds nothing due ends at once.
 
 A referral left ``delivering`` by a worker that died goes back to ``pending`` here when its
 delivery lease runs out.

@@ -49,8 +49,6 @@ def record(
     back), after whatever the session still had to write, so events keep the order of the
     changes they record.
     """
-    if kind is EventKind.ALERT:
-        log.error("ALERT %s referral=%s request=%s", data, referral_id, request_id)
     insert_events(
         session,
         [event_row(kind, request_id, referral_id, from_state, to_state, actor=actor, **data)],
@@ -81,11 +79,20 @@ def event_row(
 
 
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Append events (from :func:`event_row`), in this order, with one statement.
+    """Append events (from :func:`event_row`), in this order, with one statement; each alert
+    is also logged as an error.
 
     What the session still had to write goes first, so events keep the order of the changes
     they record.
     """
+    for row in rows:
+        if row["kind"] == EventKind.ALERT:
+            log.error(
+                "ALERT %s referral=%s request=%s",
+                row["data"],
+                row["referral_id"],
+                row["request_id"],
+            )
     if session.new:
         session.flush()  # rows these events may refer to, and earlier events, are written first
     session.connection().execute(_INSERT, rows if len(rows) > 1 else rows[0])

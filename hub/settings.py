@@ -38,9 +38,7 @@ class Settings(BaseSettings):
     delivery_backoff_seconds: float = 5.0
     delivery_backoff_max_seconds: float = 3600.0
     delivery_lease_seconds: float = 120.0  # a claimed delivery not finished by then is retried
-    dispatch_lease_seconds: float = (
-        30.0  # an agency's delivery task not started by then: sent again
-    )
+    dispatch_lease_seconds: float = 30.0  # a delivery task not started by then is sent again
     delivery_batch_size: int = 20  # referrals of one agency claimed, pushed and settled together
     delivery_push_threads: int = 8  # pushes of a batch made at once, per worker process
 
