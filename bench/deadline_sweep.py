@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import REPO, machine, scratch_database
 from hub.agreements.registry import AgreementRegistry
-from hub.escalation import sweep_deadlines
-from hub.plugins import plugins
-from hub.settings import get_settings
+from hub.core.settings import get_settings
+from hub.deadlines.escalation import sweep_deadlines
+from hub.plugins.manager import plugins
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 START = datetime(2027, 5, 8, 8, 0, tzinfo=TEHRAN)  # Saturday; view due 10:00, 75 % at 09:30

@@ -70,7 +70,7 @@ def _workers(env: dict[str, str], logs: Path, concurrency: int) -> list:
         "-m",
         "celery",
         "-A",
-        "hub.celery_app:app",
+        "hub.core.celery_app:app",
         "worker",
         "--include",
         "bench.noop",
@@ -90,11 +90,11 @@ def _workers(env: dict[str, str], logs: Path, concurrency: int) -> list:
 
 def run_hub(count: int, sandbox_url: str) -> float:
     from hub.agreements.registry import get_registry
+    from hub.core.settings import get_settings
     from hub.db.session import session_scope
-    from hub.dispatch import agreements_of
-    from hub.intake import submit_request
-    from hub.settings import get_settings
-    from hub.tasks import wake_deliveries
+    from hub.delivery.dispatch import agreements_of
+    from hub.intake.submit import submit_request
+    from hub.worker.tasks import wake_deliveries
 
     registry, settings = get_registry(), get_settings()
     base = random.randrange(10**8)

@@ -176,7 +176,7 @@ def main() -> None:
         print(f"filled {args.referrals:,} referrals in {time.perf_counter() - started:.1f} s")
 
     from hub.db.session import get_engine, session_scope
-    from hub.figures import figures, parse_period, trend
+    from hub.supervision.figures import figures, parse_period, trend
 
     now = datetime(2026, 4, 1, tzinfo=UTC)
     calls: dict[str, Callable[[], object]] = {}
@@ -240,8 +240,8 @@ def main() -> None:
 
 def _refresh_after_changes(url: str, changed: int) -> str:
     """What the beat sweep does each minute: refresh the month after some referrals changed."""
-    from hub.figures import parse_period
-    from hub.figures.rollup import refresh
+    from hub.supervision.figures import parse_period
+    from hub.supervision.figures.rollup import refresh
 
     month = parse_period("1404-12")
     with psycopg.connect(url.replace("+psycopg", "")) as conn:

@@ -107,8 +107,8 @@ def bench_headers(env: dict[str, str]) -> list[str]:
     os.environ.update(env)
     from hub.auth.roles import Role
     from hub.auth.tokens import create_token
+    from hub.core.settings import get_settings
     from hub.db.session import session_scope
-    from hub.settings import get_settings
 
     get_settings.cache_clear()
     with session_scope() as session:

@@ -6,7 +6,7 @@ import os
 
 import redis
 
-from hub.celery_app import app
+from hub.core.celery_app import app
 
 _counter = redis.Redis.from_url(os.environ.get("SAMAD_BENCH_COUNTER", "redis://127.0.0.1:6379/13"))
 

@@ -26,7 +26,7 @@ import yaml
 import zeep
 
 from connectors.soap.connector import SoapConnector
-from hub.connector import ConnectorContext, OutgoingReferral
+from hub.plugins.connector import ConnectorContext, OutgoingReferral
 from hub.sandbox.server import BackgroundServer
 from hub.sandbox.soap import SoapSandbox
 
@@ -131,10 +131,10 @@ def delivery_path(count: int) -> None:
             SAMAD_POWER_WSSE_PASSWORD="bench-password",
         )
         from hub.agreements.registry import get_registry
+        from hub.core.settings import get_settings
         from hub.db.session import session_scope
-        from hub.delivery import DeliveryOutcome, deliver
-        from hub.intake import register
-        from hub.settings import get_settings
+        from hub.delivery.batch import DeliveryOutcome, deliver
+        from hub.intake.submit import register
 
         get_settings.cache_clear()
         registry, settings = get_registry(), get_settings()

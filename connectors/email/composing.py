@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 
 from connectors.email.rendering import RenderedReferral
-from hub.connector import OutgoingReferral
-from hub.http import make_client
+from hub.core.http import make_client
+from hub.plugins.connector import OutgoingReferral
 
 REFERRAL_HEADER = "X-Samad-Referral"
 TRACKING_HEADER = "X-Samad-Tracking-Code"

@@ -36,7 +36,8 @@ from connectors.email.replies import parse_reply, reply_text, status_key
 from connectors.email.sending import probe, send
 from connectors.email.settings import SETTINGS_SCHEMA, ImapSource, read_settings
 from connectors.email.threads import Thread, ThreadFinder
-from hub.connector import (
+from hub.core.errors import ConnectorError, ConnectorRefused
+from hub.plugins.connector import (
     AgencyUpdate,
     Connector,
     ConnectorContext,
@@ -46,7 +47,6 @@ from hub.connector import (
     Reminder,
     UpdateKind,
 )
-from hub.errors import ConnectorError, ConnectorRefused
 
 TEMPLATE_NAMES = (
     "subject.txt.j2",

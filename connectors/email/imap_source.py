@@ -18,7 +18,7 @@ from typing import TypeVar
 from connectors.email.mail import StoredMail
 from connectors.email.settings import ImapSource
 from connectors.email.tls import client_context, is_certificate_problem
-from hub.errors import ConnectorError, ConnectorTimeout
+from hub.core.errors import ConnectorError, ConnectorTimeout
 
 PROCESSED_KEYWORD = "$SamadProcessed"
 _UID = re.compile(rb"\bUID (\d+)")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from connectors.email.mail import StoredMail
 from connectors.email.settings import MaildirSource
-from hub.errors import ConnectorError
+from hub.core.errors import ConnectorError
 
 SEEN = "S"
 

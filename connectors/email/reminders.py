@@ -20,7 +20,7 @@ from connectors.email.composing import (
     referral_mail,
 )
 from connectors.email.rendering import DEADLINE_LABELS_FA, RenderedReferral, deadline_list, jalali
-from hub.connector import OutgoingReferral, Reminder
+from hub.plugins.connector import OutgoingReferral, Reminder
 
 REMINDER_HEADER = "X-Samad-Reminder"
 

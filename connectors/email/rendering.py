@@ -18,7 +18,7 @@ import jdatetime
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from hub.connector import OutgoingReferral
+from hub.plugins.connector import OutgoingReferral
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")

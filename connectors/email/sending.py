@@ -15,7 +15,7 @@ from email.message import EmailMessage
 
 from connectors.email.settings import ServerSettings
 from connectors.email.tls import client_context, is_certificate_problem
-from hub.errors import ConnectorError, ConnectorRefused, ConnectorTimeout
+from hub.core.errors import ConnectorError, ConnectorRefused, ConnectorTimeout
 
 
 def send(server: ServerSettings, message: EmailMessage, recipients: list[str]) -> dict[str, str]:

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from hub.settings import get_settings
+from hub.core.settings import get_settings
 
 SETTINGS_SCHEMA: dict[str, Any] = json.loads(
     resources.files(__package__).joinpath("settings.schema.json").read_text(encoding="utf-8")

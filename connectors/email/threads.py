@@ -13,7 +13,7 @@ from email.message import Message
 
 from connectors.email.composing import MESSAGE_ID_PREFIX, REFERRAL_HEADER
 from connectors.email.replies import normalise
-from hub.connector import Receipt
+from hub.plugins.connector import Receipt
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 

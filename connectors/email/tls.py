@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ssl
 
-from hub.errors import ConnectorRefused
+from hub.core.errors import ConnectorRefused
 
 
 def client_context(ca_file: str | None) -> ssl.SSLContext:

@@ -26,7 +26,9 @@ from connectors.rest.errors import (
 from connectors.rest.reminders import reminder_body
 from connectors.rest.settings import SETTINGS_SCHEMA, RestSettings
 from connectors.rest.updates import Expressions, MissingField, read_update
-from hub.connector import (
+from hub.core.errors import ConnectorError
+from hub.core.http import make_client
+from hub.plugins.connector import (
     AgencyUpdate,
     Connector,
     ConnectorContext,
@@ -35,8 +37,6 @@ from hub.connector import (
     Receipt,
     Reminder,
 )
-from hub.errors import ConnectorError
-from hub.http import make_client
 
 # Without a health endpoint, any answer from base_url below 500 proves the agency reachable (its
 # root may well be a 404), except these, which say our credentials or our rate are the problem.

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from hub.errors import ConnectorError, ConnectorRefused, ConnectorTimeout
+from hub.core.errors import ConnectorError, ConnectorRefused, ConnectorTimeout
 
 BODY_LIMIT = 2048  # bytes of an agency's answer kept in an error's detail
 TRANSIENT_STATUSES = frozenset({408, 429})

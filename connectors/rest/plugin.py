@@ -6,8 +6,8 @@ Built in, but loaded exactly as a third-party connector package would be.
 from __future__ import annotations
 
 from connectors.rest.connector import RestConnector
-from hub.hookspecs import hookimpl
-from hub.plugins import ConnectorRegistry
+from hub.plugins.connector import ConnectorRegistry
+from hub.plugins.hookspecs import hookimpl
 
 
 @hookimpl

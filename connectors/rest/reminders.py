@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.connector import OutgoingReferral, Reminder
-from hub.jalali import format_jalali
+from hub.calendars.jalali import format_jalali
+from hub.plugins.connector import OutgoingReferral, Reminder
 
 
 def reminder_body(referral: OutgoingReferral, reminder: Reminder) -> dict[str, Any]:

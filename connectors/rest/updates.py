@@ -17,7 +17,7 @@ import jmespath
 from jmespath.parser import ParsedResult
 
 from connectors.rest.settings import PollSettings
-from hub.connector import AgencyUpdate
+from hub.plugins.connector import AgencyUpdate
 
 
 class MissingField(LookupError):

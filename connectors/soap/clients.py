@@ -26,9 +26,9 @@ from zeep.wsdl.definitions import Port
 from zeep.wsse.username import UsernameToken
 
 from connectors.soap.transport import HttpxTransport
-from hub.connector import ConnectorContext
-from hub.errors import ConnectorRefused
-from hub.http import make_client
+from hub.core.errors import ConnectorRefused
+from hub.core.http import make_client
+from hub.plugins.connector import ConnectorContext
 
 DEFAULT_OPERATION_TIMEOUT = 30.0
 DEFAULT_WSDL_TIMEOUT = 60.0

@@ -17,8 +17,8 @@ from typing import Any, ClassVar
 from connectors.soap import answers, clients, wsdl_check
 from connectors.soap.clients import SoapClient
 from connectors.soap.faults import agency_errors
-from hub.connector import AgencyUpdate, Connector, Health, OutgoingReferral, Receipt
-from hub.errors import ConnectorError, ConnectorRefused
+from hub.core.errors import ConnectorError, ConnectorRefused
+from hub.plugins.connector import AgencyUpdate, Connector, Health, OutgoingReferral, Receipt
 
 log = logging.getLogger(__name__)
 

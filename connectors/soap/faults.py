@@ -17,7 +17,7 @@ from lxml import etree
 from zeep import exceptions as zeep_errors
 
 from connectors.soap.transport import kept_body
-from hub.errors import ConnectorError, ConnectorRefused, ConnectorTimeout
+from hub.core.errors import ConnectorError, ConnectorRefused, ConnectorTimeout
 
 PERMANENT_FAULT_CODES = frozenset({"Client", "Sender", "VersionMismatch", "MustUnderstand"})
 SECURITY_FAULT_CODES = frozenset(

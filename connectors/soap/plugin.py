@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from connectors.soap.connector import SoapConnector
-from hub.hookspecs import hookimpl
-from hub.plugins import ConnectorRegistry
+from hub.plugins.connector import ConnectorRegistry
+from hub.plugins.hookspecs import hookimpl
 
 
 @hookimpl

@@ -2,7 +2,7 @@
 
 zeep only needs ``load`` (WSDL/XSD documents), ``post_xml``/``post`` and ``get`` from a
 transport, and reads ``status_code``, ``headers`` and ``content`` from what they return — an
-``httpx.Response`` has all three, so every SOAP call goes through ``hub.http.make_client`` with
+``httpx.Response`` has all three, so every SOAP call goes through ``hub.core.http.make_client`` with
 its timeouts like the rest of the hub.
 
 Answers are read as a stream and refused past ``max_bytes`` (after content decoding, so a gzip
@@ -22,7 +22,7 @@ from zeep.cache import Base as CacheBase
 from zeep.utils import get_media_type
 from zeep.wsdl.utils import etree_to_string
 
-from hub.errors import ConnectorError
+from hub.core.errors import ConnectorError
 
 DETAIL_CHARS = 2000
 _DROPPED_HEADERS = ("content-encoding", "content-length", "transfer-encoding")

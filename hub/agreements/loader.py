@@ -12,13 +12,13 @@ from typing import Any
 import jsonschema
 import yaml
 
+from hub.agreements.mapping import mapping_problems
 from hub.agreements.model import Agreement, Route
 from hub.agreements.secrets import check_secrets
-from hub.errors import AgreementError, AgreementProblem, PluginError
-from hub.mapping import mapping_problems
-from hub.plugins import ConnectorRegistry
-from hub.settings import REPO_ROOT
-from hub.states import ReferralState
+from hub.core.errors import AgreementError, AgreementProblem, PluginError
+from hub.core.settings import REPO_ROOT
+from hub.core.states import ReferralState
+from hub.plugins.connector import ConnectorRegistry
 
 SCHEMA_PATH = REPO_ROOT / "schemas" / "agreement.schema.json"
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hub.states import ReferralState
+from hub.core.states import ReferralState
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ from pathlib import Path
 from hub.agreements.loader import agreement_files, load_directory
 from hub.agreements.model import Agreement
 from hub.agreements.secrets import resolve_env
-from hub.connector import Connector, ConnectorContext
-from hub.errors import AgreementProblem, ConnectorError, NotFound
-from hub.plugins import Plugins, plugins
-from hub.settings import Settings, get_settings
+from hub.core.errors import AgreementProblem, ConnectorError, NotFound
+from hub.core.settings import Settings, get_settings
+from hub.plugins.connector import Connector, ConnectorContext
+from hub.plugins.manager import Plugins, plugins
 
 log = logging.getLogger(__name__)
 

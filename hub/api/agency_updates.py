@@ -2,7 +2,8 @@
 
 The body must be valid against ``schemas/update.schema.json``; it must name one of *this*
 agreement's referrals and a status the agreement's status map knows. Anything else is refused
-with a clear error and nothing stored; what passes goes through :func:`hub.updates.apply_update`,
+with a clear error and nothing stored; what passes goes through
+:func:`hub.polling.updates.apply_update`,
 which applies an update id once (a second copy answers ``duplicate``).
 """
 
@@ -19,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from hub.agreements.model import Agreement
 from hub.agreements.registry import AgreementRegistry
-from hub.connector import AgencyUpdate
-from hub.errors import FieldError, NotFound, ValidationFailed
-from hub.updates import _find_referral, apply_update
+from hub.core.errors import FieldError, NotFound, ValidationFailed
+from hub.plugins.connector import AgencyUpdate
+from hub.polling.updates import _find_referral, apply_update
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent.parent / "schemas" / "update.schema.json"
 

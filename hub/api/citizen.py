@@ -18,12 +18,12 @@ from hub.agreements.registry import AgreementRegistry
 from hub.api.presenters import agency_names, request_summary
 from hub.auth.digest import same
 from hub.auth.ratelimit import check
+from hub.core.errors import HubError, NotFound
+from hub.core.settings import get_settings
+from hub.core.states import ReferralState
 from hub.db.models import Event, Referral, Request
-from hub.errors import HubError, NotFound
-from hub.normalize import normalize_mobile
-from hub.settings import get_settings
-from hub.states import ReferralState
-from hub.tracking import is_valid_tracking_code, normalize_tracking_code
+from hub.intake.normalize import normalize_mobile
+from hub.intake.tracking import is_valid_tracking_code, normalize_tracking_code
 
 NO_SUCH_REQUEST = "no request with that tracking code and mobile"
 

@@ -10,8 +10,8 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from hub.agreements.registry import AgreementRegistry, get_registry
+from hub.core.settings import Settings, get_settings
 from hub.db.session import new_session
-from hub.settings import Settings, get_settings
 
 
 async def _session() -> AsyncIterator[Session]:

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from hub.auth.masking import mask_digits, mask_value
-from hub.errors import FieldError, NotFound, ValidationFailed
+from hub.core.errors import FieldError, NotFound, ValidationFailed
 
 _CITIZEN_IDS = ("national_id", "mobile")  # fields whose value is never echoed back in full
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from hub.agreements.registry import AgreementRegistry
+from hub.core.errors import NotFound
+from hub.core.states import ReferralState
 from hub.db.models import Event, Referral, Request
-from hub.errors import NotFound
-from hub.states import ReferralState
 
 
 def agency_names(registry: AgreementRegistry, agreement_id: str) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """The API's outer walls: body size and JSON depth limits, security headers, refusals as JSON.
 
-Installed once by :func:`hub.api.app.create_app`. Everything here answers before a route runs,
+Installed once by :func:`hub.web.app.create_app`. Everything here answers before a route runs,
 in the same JSON shape as every other error (``detail`` in English, ``detail_fa`` in Persian).
 """
 
@@ -19,7 +19,7 @@ from hub.api.auth import publish_roles
 from hub.api.nul_guard import NulGuard
 from hub.auth.errors import AccessDenied
 from hub.auth.masking import install_log_masking
-from hub.settings import get_settings
+from hub.core.settings import get_settings
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

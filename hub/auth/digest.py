@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 
-from hub.settings import get_settings
+from hub.core.settings import get_settings
 
 
 def keyed_hash(secret: str) -> str:

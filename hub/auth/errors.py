@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hub.errors import HubError
+from hub.core.errors import HubError
 
 
 class AccessProblem(HubError):

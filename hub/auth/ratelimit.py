@@ -19,7 +19,7 @@ from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 from hub.auth.errors import too_many
-from hub.settings import get_settings
+from hub.core.settings import get_settings
 
 log = logging.getLogger(__name__)
 NAMESPACE = "samad-rate"

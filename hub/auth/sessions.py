@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from hub.auth.digest import keyed_hash, new_secret, same
 from hub.auth.passwords import principal_of
 from hub.auth.roles import Principal
+from hub.core.settings import get_settings
 from hub.db.models_access import LoginSession, User
 from hub.db.types import utcnow
-from hub.settings import get_settings
 
 SESSION_COOKIE = "samad_session"
 CSRF_FIELD = "csrf_token"

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from hub.auth.digest import keyed_hash, new_secret
 from hub.auth.errors import AccessProblem
 from hub.auth.roles import Principal, Role
+from hub.core.settings import get_settings
 from hub.db.models_access import ApiToken
 from hub.db.types import utcnow
-from hub.settings import get_settings
 
 TOKEN_PREFIX = "samad_"
 

@@ -4,5 +4,5 @@ The rooms, each small: :mod:`.hours` (working hours and the weekly pattern),
 :mod:`.calendar_file` (reading ``config/calendars/<name>.yaml``), :mod:`.official_holidays`
 (the ``holidays`` package, corrected), :mod:`.days` (what one day looks like),
 :mod:`.working_time` (the arithmetic), :mod:`.loader` (finding a calendar by name).
-Code elsewhere in the hub imports from :mod:`hub.business_calendar`.
+Code elsewhere in the hub imports from :mod:`hub.calendars.business_calendar`.
 """

@@ -29,8 +29,8 @@ import jsonschema
 import yaml
 
 from hub.calendars.hours import TimeRange, parse_day_hours, parse_time_range
-from hub.errors import HubError
-from hub.jalali import parse_jalali_date
+from hub.calendars.jalali import parse_jalali_date
+from hub.core.errors import HubError
 
 SCHEMA: dict[str, Any] = json.loads(
     (Path(__file__).with_name("calendar_file.schema.json")).read_text(encoding="utf-8")

@@ -25,10 +25,10 @@ from hub.calendars.calendar_file import (
 )
 from hub.calendars.days import CalendarRules
 from hub.calendars.hours import DEFAULT_WEEK
+from hub.calendars.jalali import to_jalali
 from hub.calendars.official_holidays import OfficialHolidays
 from hub.calendars.working_time import BusinessCalendar
-from hub.errors import NotFound
-from hub.jalali import to_jalali
+from hub.core.errors import NotFound
 
 BUILT_IN = "iran"
 DEFAULT_TIMEZONE = "Asia/Tehran"

@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hub.calendars.days import CalendarRules, DayPlan
-from hub.errors import HubError
+from hub.core.errors import HubError
 
 _MICROSECOND = timedelta(microseconds=1)
 # A calendar whose every day is closed would make the searches below run forever.
@@ -47,7 +47,8 @@ def _require_aware(moment: datetime) -> None:
 
 
 class BusinessCalendar:
-    """A named calendar's working time; built by :func:`hub.business_calendar.load_calendar`."""
+    """A named calendar's working time; built by
+    :func:`hub.calendars.business_calendar.load_calendar`."""
 
     def __init__(self, rules: CalendarRules) -> None:
         self.rules = rules

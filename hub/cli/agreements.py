@@ -10,9 +10,9 @@ from rich.table import Table
 
 from hub.agreements.loader import agreement_files, load_file
 from hub.agreements.registry import get_registry
-from hub.errors import AgreementError, AgreementProblem, HubError
-from hub.plugins import plugins
-from hub.settings import get_settings
+from hub.core.errors import AgreementError, AgreementProblem, HubError
+from hub.core.settings import get_settings
+from hub.plugins.manager import plugins
 
 app = typer.Typer(help="Agency agreements (config/agreements/*.yaml).", no_args_is_help=True)
 console = Console()

@@ -7,10 +7,10 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import func, select
 
-from hub.audit import seal as seal_events
-from hub.audit import verify as verify_chain
 from hub.db.models import Event
 from hub.db.session import session_scope
+from hub.supervision.audit import seal as seal_events
+from hub.supervision.audit import verify as verify_chain
 
 app = typer.Typer(help="The tamper-evident event log.", no_args_is_help=True)
 

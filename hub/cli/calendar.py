@@ -11,9 +11,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from hub.business_calendar import BusinessCalendar, CalendarFileError, DayPlan, load_calendar
-from hub.errors import NotFound
-from hub.jalali import (
+from hub.calendars.business_calendar import (
+    BusinessCalendar,
+    CalendarFileError,
+    DayPlan,
+    load_calendar,
+)
+from hub.calendars.jalali import (
     WEEKDAYS_EN,
     WEEKDAYS_FA,
     Digits,
@@ -26,7 +30,8 @@ from hub.jalali import (
     to_jalali,
     weekday_name,
 )
-from hub.settings import get_settings
+from hub.core.errors import NotFound
+from hub.core.settings import get_settings
 
 app = typer.Typer(
     help="Business calendars: working days, holidays and closures (config/calendars/*.yaml).",

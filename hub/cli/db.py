@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from hub.core.settings import get_settings
 from hub.db.migrate import upgrade as run_upgrade
-from hub.settings import get_settings
 
 app = typer.Typer(help="Database schema migrations (Alembic).", no_args_is_help=True)
 

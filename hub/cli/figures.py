@@ -7,9 +7,9 @@ from rich.console import Console
 from rich.progress import Progress
 
 from hub.db.session import session_scope
-from hub.figures import parse_period
-from hub.figures.rollup import refresh as refresh_rollup
-from hub.figures.rollup import touched_months
+from hub.supervision.figures import parse_period
+from hub.supervision.figures.rollup import refresh as refresh_rollup
+from hub.supervision.figures.rollup import touched_months
 
 app = typer.Typer(
     help="The figures' roll-up by day, month, quarter and year.", no_args_is_help=True

@@ -57,7 +57,7 @@ def run() -> None:
     from pydantic import ValidationError
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    from hub.errors import HubError
+    from hub.core.errors import HubError
 
     try:
         app(prog_name="samad-hub")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from hub.settings import get_settings
+from hub.core.settings import get_settings
 
 
 def serve(
@@ -16,7 +16,7 @@ def serve(
     """Run the HTTP API (FastAPI under uvicorn)."""
     get_settings().data_dir.mkdir(parents=True, exist_ok=True)
     uvicorn.run(
-        "hub.api.app:create_app",
+        "hub.web.app:create_app",
         factory=True,
         host=host,
         port=port,
@@ -34,7 +34,7 @@ def worker(
     loglevel: str = typer.Option("INFO", help="Celery log level."),
 ) -> None:
     """Run a Celery worker: deliveries, polls and (with --beat) the periodic sweeps."""
-    from hub.celery_app import app
+    from hub.core.celery_app import app
 
     get_settings().data_dir.mkdir(parents=True, exist_ok=True)
     argv = [

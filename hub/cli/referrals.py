@@ -10,9 +10,9 @@ from rich.progress import track
 from rich.table import Table
 
 from hub.agreements.registry import get_registry
+from hub.core.errors import NotFound
 from hub.db.session import session_scope
-from hub.dead_letters import dead_letter, failed_ids, list_failed, resend
-from hub.errors import NotFound
+from hub.delivery.dead_letters import dead_letter, failed_ids, list_failed, resend
 
 app = typer.Typer(help="Referrals whose delivery failed: list, show, resend.", no_args_is_help=True)
 console = Console()
@@ -89,6 +89,6 @@ def resend_command(
 
 
 def _send(ids: list[int]) -> None:
-    from hub.tasks import send_deliveries
+    from hub.worker.tasks import send_deliveries
 
     send_deliveries(ids)  # if the broker is down, the dispatch sweep sends them shortly

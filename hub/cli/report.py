@@ -12,8 +12,8 @@ from rich.progress import Progress
 from hub.agreements.registry import get_registry
 from hub.api.presenters import agency_names
 from hub.db.session import session_scope
-from hub.figures import figures, parse_period
-from hub.reports.monthly import rows, write
+from hub.supervision.figures import figures, parse_period
+from hub.supervision.reports.monthly import rows, write
 
 
 def report(

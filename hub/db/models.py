@@ -83,7 +83,8 @@ class Referral(Base):
     delivered_at: Mapped[datetime | None]
     viewed_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
-    # Supervision (hub/handling_time.py): when the agency first acted, and working seconds from
+    # Supervision (hub/referrals/handling_time.py): when the agency first acted, and working
+    # seconds from
     # delivery to the first view / act / result, stored at transition time so figures stay SQL.
     acted_at: Mapped[datetime | None]
     view_working_seconds: Mapped[int | None]
@@ -95,7 +96,7 @@ class Referral(Base):
     __table_args__ = (
         Index("ix_referrals_agreement_external", "agreement_id", "external_id"),
         Index("ix_referrals_created_at_agreement", "created_at", "agreement_id"),
-        # Figures (hub/figures/rollup.py, aggregate.py; migration 0003_figures_rollup).
+        # Figures (hub/supervision/figures/rollup.py, aggregate.py; migration 0003_figures_rollup).
         Index("ix_referrals_updated_at", "updated_at"),
         Index(
             "ix_referrals_unresolved",
@@ -180,10 +181,11 @@ class Event(Base):
     actor: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # The audit chain (hub/audit.py): filled when the event is sealed, in seq order.
+    # The audit chain (hub/supervision/audit.py): filled when the event is sealed, in seq order.
     seq: Mapped[int | None] = mapped_column(BigId, unique=True)  # uq_events_seq
     chain_hash: Mapped[str | None] = mapped_column(String(64))
 
-    # For reading only: events are written as rows with their ids (hub.events.insert_events).
+    # For reading only: events are written as rows with their ids
+    # (hub.referrals.events.insert_events).
     request: Mapped[Request | None] = relationship(lazy="raise_on_sql")
     referral: Mapped[Referral | None] = relationship(lazy="raise_on_sql")

@@ -2,7 +2,8 @@
 
 The supervising office asks for months, quarters, years and ranges of days over a year of
 referrals; summing these small rows answers in milliseconds where aggregating a million referrals
-takes seconds. :mod:`hub.figures.rollup` fills the day rows from ``referrals``, ``violations`` and
+takes seconds. :mod:`hub.supervision.figures.rollup` fills the day rows from ``referrals``,
+``violations`` and
 ``feedback`` (by SQL, ``INSERT … SELECT``), each month's rows as the sum of its days, each
 quarter's and year's as the sum of its months, and keeps them current; ``figure_refreshes`` says
 when each month (its days and its own rows) was last brought up to date.
@@ -69,7 +70,7 @@ class FigureBucket(Base):
     month: Mapped[str] = mapped_column(String(7), primary_key=True)  # as FigureMonth.month
     measure: Mapped[str] = mapped_column(String(8), primary_key=True)  # view, resolve
     agreement_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    bucket: Mapped[int] = mapped_column(primary_key=True)  # hub.figures.histogram
+    bucket: Mapped[int] = mapped_column(primary_key=True)  # hub.supervision.figures.histogram
     referrals: Mapped[int]
 
 

@@ -12,11 +12,11 @@ import httpx
 from rich.console import Console
 from sqlalchemy import func, select
 
-from hub.clock import set_clock
 from hub.db.models import Referral, Request
 from hub.db.models_deadlines import EscalationStep, Notification, Violation
 from hub.db.session import session_scope
 from hub.db.types import utcnow
+from hub.deadlines.clock import set_clock
 from hub.demo.environment import DemoWorld
 from hub.sandbox.outbox import SmtpOutbox
 from hub.sandbox.server import BackgroundServer
@@ -54,14 +54,14 @@ def start_notification_sandboxes(world: DemoWorld) -> None:
         SAMAD_DEADLINE_SWEEP_EVERY_SECONDS="0.5",
         SAMAD_NOTIFICATION_SWEEP_EVERY_SECONDS="0.5",
     )
-    from hub.settings import get_settings
+    from hub.core.settings import get_settings
 
     get_settings.cache_clear()
 
 
 def show_deadlines(console: Console, client: httpx.Client, world: DemoWorld) -> int:
     """Submit a request, move the clock a month on, and show the escalation; 0 when it was seen."""
-    from hub.settings import get_settings
+    from hub.core.settings import get_settings
 
     clock = get_settings().clock_file
     assert clock is not None

@@ -6,8 +6,8 @@ from typing import Any
 
 from rich.table import Table
 
+from hub.core.states import ReferralState
 from hub.demo.samples import Sample
-from hub.states import ReferralState
 
 _COLOURS = {"resolved": "green", "delivery_failed": "red", "rerouted": "yellow"}
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hub.core.settings import REPO_ROOT
 from hub.sandbox.server import BackgroundServer, free_port
-from hub.settings import REPO_ROOT
 
 SAMPLE_AGREEMENTS = REPO_ROOT / "config" / "agreements"
 DEMO_SECRETS = {
@@ -50,7 +50,7 @@ def prepare_environment(data_dir: Path | None) -> Path:
         SAMAD_DELIVERY_BACKOFF_MAX_SECONDS="2",
         **DEMO_SECRETS,
     )
-    from hub.settings import get_settings
+    from hub.core.settings import get_settings
 
     get_settings.cache_clear()
     return data_dir

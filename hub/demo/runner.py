@@ -15,7 +15,7 @@ from hub.demo.display import is_done, mismatch, progress_table
 from hub.demo.environment import DemoWorld, prepare_environment, start_sandboxes
 from hub.demo.samples import SAMPLES, Sample
 from hub.sandbox.server import BackgroundServer
-from hub.worker_process import start_worker, stop_process
+from hub.worker.process import start_worker, stop_process
 
 
 def run_demo(console: Console, data_dir: Path | None, timeout: float, step_seconds: float) -> int:
@@ -32,7 +32,7 @@ def run_demo(console: Console, data_dir: Path | None, timeout: float, step_secon
         console.print("• database ready (SQLite), agencies' sandboxes listening")
         worker = start_worker(world.data_dir / "worker.log")
         try:
-            from hub.api.app import create_app
+            from hub.web.app import create_app
 
             api = world.servers.enter_context(BackgroundServer(create_app()))
             console.print(f"• API on {api.url}/docs, worker + beat on the embedded broker")

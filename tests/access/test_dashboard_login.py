@@ -11,9 +11,9 @@ import pytest
 from hub.auth.passwords import create_user
 from hub.auth.roles import Role
 from hub.auth.sessions import CSRF_HEADER, SESSION_COOKIE, find_login
+from hub.core.settings import get_settings
 from hub.db.session import session_scope
 from hub.sandbox.server import BackgroundServer
-from hub.settings import get_settings
 
 PASSWORD = "a-long-enough-test-password"
 LOGIN_CSRF_COOKIE = "samad_login_csrf"

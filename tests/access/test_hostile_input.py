@@ -14,7 +14,7 @@ from sqlalchemy import select
 from hub.agreements.registry import get_registry
 from hub.db.models import Referral, Request
 from hub.db.session import session_scope
-from hub.referrals import outgoing
+from hub.referrals.outgoing import outgoing
 from tests.support.mailservers import (
     AGENCY_ADDRESS,
     SmtpServer,

@@ -9,7 +9,7 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from hub.settings import DEVELOPMENT_SECRET_KEY, REPO_ROOT, Settings
+from hub.core.settings import DEVELOPMENT_SECRET_KEY, REPO_ROOT, Settings
 
 STRONG = "x7Rk2-pQ9vLm3-Zt8wNc4-Hy6bJd1-Fs5gUe0"  # 37 characters
 PRODUCTION = {

@@ -8,10 +8,10 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from hub.api.app import create_app
 from hub.auth.roles import Role
 from hub.auth.tokens import create_token, revoke_token
 from hub.db.session import session_scope
+from hub.web.app import create_app
 
 ROLES = [r.value for r in Role]
 

@@ -32,13 +32,13 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core import NotSet
 from sqlalchemy import update
 
-from hub.api.app import create_app
 from hub.auth.roles import Role
 from hub.auth.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from hub.auth.tokens import create_token
 from hub.db.models import Referral
 from hub.db.session import session_scope
 from hub.sandbox.server import BackgroundServer
+from hub.web.app import create_app
 from tests.access.conftest import WEBHOOK_SECRET
 from tests.support.requests import BASE, citizen_request, national_id
 

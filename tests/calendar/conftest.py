@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.business_calendar import BusinessCalendar, load_calendar
+from hub.calendars.business_calendar import BusinessCalendar, load_calendar
 
 
 @pytest.fixture(scope="session")

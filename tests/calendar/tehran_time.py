@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from pathlib import Path
 
-from hub.jalali import TEHRAN, parse_jalali_date
+from hub.calendars.jalali import TEHRAN, parse_jalali_date
 
 
 def at(jalali_day: str, clock: str = "00:00") -> datetime:

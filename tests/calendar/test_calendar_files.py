@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from tehran_time import at, write_calendar
 
-from hub.business_calendar import CalendarCache, CalendarFileError, load_calendar
-from hub.errors import NotFound
-from hub.jalali import parse_jalali_date
-from hub.settings import REPO_ROOT
+from hub.calendars.business_calendar import CalendarCache, CalendarFileError, load_calendar
+from hub.calendars.jalali import parse_jalali_date
+from hub.core.errors import NotFound
+from hub.core.settings import REPO_ROOT
 
 
 def problems_of(config: Path, name: str = "iran") -> list[tuple[str, str, str]]:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from hub.jalali import (
+from hub.calendars.jalali import (
     JalaliDateError,
     days_in_month,
     format_jalali,

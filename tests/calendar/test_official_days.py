@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from tehran_time import at
 
-from hub.business_calendar import BusinessCalendar
-from hub.jalali import JalaliDateError, parse_jalali_date
+from hub.calendars.business_calendar import BusinessCalendar
+from hub.calendars.jalali import JalaliDateError, parse_jalali_date
 
 
 def names(calendar: BusinessCalendar, jalali_day: str) -> set[str]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from tehran_time import at, write_calendar
 
-from hub.business_calendar import BusinessCalendar, load_calendar
-from hub.jalali import parse_jalali_date
+from hub.calendars.business_calendar import BusinessCalendar, load_calendar
+from hub.calendars.jalali import parse_jalali_date
 
 # The week used below has no holiday: Saturday 16 Farvardin 1404 (2025-04-05), Sunday 17, Monday
 # 18, Tuesday 19, Wednesday 20, Thursday 21, Friday 22, Saturday 23.

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tehran_time import write_calendar
 
-from hub.business_calendar import BusinessCalendar, load_calendar
+from hub.calendars.business_calendar import BusinessCalendar, load_calendar
 
 # A calendar with every complication at once: a split shift, a half-day Thursday, a holiday
 # moved, a week of closures and a partial closure — on top of the official holidays.

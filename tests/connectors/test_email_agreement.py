@@ -9,11 +9,11 @@ import pytest
 
 from connectors.email.connector import EmailConnector
 from hub.agreements.loader import load_file, parse_agreement
-from hub.connector import ConnectorContext, UpdateKind
-from hub.errors import AgreementError
-from hub.plugins import make_plugin_manager
+from hub.core.errors import AgreementError
+from hub.core.states import ReferralState
+from hub.plugins.connector import ConnectorContext, UpdateKind
+from hub.plugins.manager import make_plugin_manager
 from hub.sandbox.mail import MailAgencySandbox
-from hub.states import ReferralState
 from tests.support.mailservers import referral
 
 AGREEMENT = (

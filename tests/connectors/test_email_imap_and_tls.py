@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from connectors.email.connector import EmailConnector
-from hub.connector import AgencyUpdate, Receipt, UpdateKind
-from hub.errors import ConnectorError, ConnectorRefused
+from hub.core.errors import ConnectorError, ConnectorRefused
+from hub.plugins.connector import AgencyUpdate, Receipt, UpdateKind
 from hub.sandbox.mail import ClerkAnswer, ImapAppend, MailAgencySandbox
 from tests.connectors.conftest import IMAP_PASSWORD, IMAP_USER
 from tests.support.mailservers import (

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from connectors.email.connector import EmailConnector
-from hub.connector import Receipt, Reminder, ReminderKind, UpdateKind
+from hub.plugins.connector import Receipt, Reminder, ReminderKind, UpdateKind
 from hub.sandbox.mail import MailAgencySandbox
 from hub.sandbox.mail.clerk import write_reply
 from hub.sandbox.mail.delivery import MaildirDrop

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from connectors.email.connector import EmailConnector
-from hub.connector import AgencyUpdate, Receipt, UpdateKind
+from hub.plugins.connector import AgencyUpdate, Receipt, UpdateKind
 from hub.sandbox.mail import ClerkAnswer, MailAgencySandbox, MaildirDrop
 from hub.sandbox.mail.clerk import write_reply
 from tests.support.mailservers import (

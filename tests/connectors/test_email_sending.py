@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.errors import ConnectorError, ConnectorRefused
+from hub.core.errors import ConnectorError, ConnectorRefused
 from hub.sandbox.mail import MailAgencySandbox
 from hub.sandbox.server import BackgroundServer, free_port
 from tests.support.mailservers import (

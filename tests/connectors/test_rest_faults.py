@@ -12,8 +12,8 @@ import pytest
 
 from connectors.rest.connector import RestConnector
 from connectors.rest.errors import raise_for_answer
-from hub.connector import ConnectorContext, OutgoingReferral, Receipt
-from hub.errors import ConnectorError, ConnectorTimeout
+from hub.core.errors import ConnectorError, ConnectorTimeout
+from hub.plugins.connector import ConnectorContext, OutgoingReferral, Receipt
 from hub.sandbox.rest import RestSandboxApp, RestSandboxSettings, running_rest_sandbox
 from hub.sandbox.rest_faults import FaultMode
 from hub.sandbox.server import free_port

@@ -12,7 +12,7 @@ import yaml
 
 from connectors.rest.connector import RestConnector
 from connectors.rest.settings import PollSettings, PushSettings, RestSettings
-from hub.plugins import make_plugin_manager
+from hub.plugins.manager import make_plugin_manager
 
 ROOT = Path(__file__).resolve().parents[2]
 AGREEMENT = ROOT / "config" / "agreements" / "golestan-water.yaml"

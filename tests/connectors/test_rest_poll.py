@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from connectors.rest.connector import RestConnector
-from hub.connector import ConnectorContext, OutgoingReferral, Receipt, UpdateKind
-from hub.errors import ConnectorRefused
+from hub.core.errors import ConnectorRefused
+from hub.plugins.connector import ConnectorContext, OutgoingReferral, Receipt, UpdateKind
 from hub.sandbox.rest import RestSandboxApp, RestSandboxSettings, running_rest_sandbox
 from hub.sandbox.rest_tickets import RESOLUTION_DONE, ManualClock
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from connectors.rest.connector import RestConnector
-from hub.connector import ConnectorContext, OutgoingReferral
-from hub.errors import ConnectorError, ConnectorRefused
+from hub.core.errors import ConnectorError, ConnectorRefused
+from hub.plugins.connector import ConnectorContext, OutgoingReferral
 from hub.sandbox.rest import AuthMode, RestSandboxApp, RestSandboxSettings, running_rest_sandbox
 
 FIELDS = {

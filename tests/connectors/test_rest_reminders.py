@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from connectors.rest.connector import RestConnector
-from hub.connector import ConnectorContext, Reminder, ReminderKind
-from hub.errors import ConnectorError
+from hub.core.errors import ConnectorError
+from hub.plugins.connector import ConnectorContext, Reminder, ReminderKind
 from hub.sandbox.rest import RestSandboxApp, RestSandboxSettings, running_rest_sandbox
 from tests.connectors.test_rest_push import referral, rest_settings
 

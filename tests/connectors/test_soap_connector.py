@@ -20,9 +20,9 @@ import yaml
 
 from connectors.soap import clients
 from connectors.soap.connector import SoapConnector
-from hub.connector import ConnectorContext, OutgoingReferral, Receipt
-from hub.errors import ConnectorError, ConnectorRefused, ConnectorTimeout
-from hub.plugins import make_plugin_manager
+from hub.core.errors import ConnectorError, ConnectorRefused, ConnectorTimeout
+from hub.plugins.connector import ConnectorContext, OutgoingReferral, Receipt
+from hub.plugins.manager import make_plugin_manager
 from hub.sandbox.server import BackgroundServer, free_port
 from hub.sandbox.soap import STATUS_TITLES, ManualClock, SoapSandbox
 

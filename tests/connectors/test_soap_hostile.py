@@ -12,8 +12,8 @@ import yaml
 
 from connectors.soap import clients
 from connectors.soap.connector import SoapConnector
-from hub.connector import ConnectorContext, OutgoingReferral
-from hub.errors import ConnectorError
+from hub.core.errors import ConnectorError
+from hub.plugins.connector import ConnectorContext, OutgoingReferral
 from hub.sandbox.server import BackgroundServer
 from hub.sandbox.soap import SoapSandbox
 

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from hub.agreements.loader import load_directory
 from hub.agreements.registry import AgreementRegistry
 from hub.cli.main import app
-from hub.plugins import plugins
-from hub.settings import REPO_ROOT, get_settings
+from hub.core.settings import REPO_ROOT, get_settings
+from hub.plugins.manager import plugins
 
 SAMPLES = REPO_ROOT / "config" / "agreements"
 runner = CliRunner()

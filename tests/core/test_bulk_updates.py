@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from hub.agreements.registry import get_registry
+from hub.core.settings import get_settings
 from hub.db.bulk import update_rows
 from hub.db.models import DeliveryAttempt, Referral
 from hub.db.session import session_scope
 from hub.db.types import utcnow
-from hub.intake import submit_request
-from hub.settings import get_settings
+from hub.intake.submit import submit_request
 from tests.support.requests import citizen_request
 
 

@@ -18,18 +18,18 @@ import pytest
 from sqlalchemy import select, update
 
 from hub.agreements.registry import AgreementRegistry, get_registry
-from hub.breaker import get_breakers, shared_redis
+from hub.core.settings import get_settings
 from hub.db.models import DeliveryAttempt, Event, Referral
 from hub.db.session import session_scope
 from hub.db.types import utcnow
-from hub.delivery import DeliveryOutcome, _claim, _push_all, deliver_referrals
-from hub.delivery_gate import admit_batch, breaker_for
-from hub.delivery_settle import settle
-from hub.dispatch import WAKE_KEY, clear_wake, take_wake
-from hub.intake import submit_request
-from hub.plugins import plugins
-from hub.settings import get_settings
-from hub.tasks import wake_deliveries
+from hub.delivery.batch import DeliveryOutcome, _claim, _push_all, deliver_referrals
+from hub.delivery.breaker import get_breakers, shared_redis
+from hub.delivery.dispatch import WAKE_KEY, clear_wake, take_wake
+from hub.delivery.gate import admit_batch, breaker_for
+from hub.delivery.settle import settle
+from hub.intake.submit import submit_request
+from hub.plugins.manager import plugins
+from hub.worker.tasks import wake_deliveries
 from tests.support.fixtures import PUSHES, Sandboxes
 from tests.support.requests import citizen_request
 
@@ -182,7 +182,7 @@ def test_a_wake_sends_one_task_until_the_task_clears_it() -> None:
 @pytest.mark.usefixtures("broker")
 def test_waking_an_agency_twice_sends_one_task(monkeypatch: pytest.MonkeyPatch) -> None:
     sent: list[str] = []
-    from hub import tasks
+    from hub.worker import tasks
 
     monkeypatch.setattr(tasks.deliver_due_task, "delay", sent.append)
     clear_wake("agency-a")
@@ -198,7 +198,7 @@ def test_waking_an_agency_twice_sends_one_task(monkeypatch: pytest.MonkeyPatch) 
 
 @pytest.mark.usefixtures("broker")
 def test_a_wake_that_could_not_be_sent_leaves_no_flag(monkeypatch: pytest.MonkeyPatch) -> None:
-    from hub import tasks
+    from hub.worker import tasks
 
     def broker_down(agreement_id: str) -> None:
         raise ConnectionError("broker unreachable")
@@ -216,7 +216,7 @@ def test_a_running_delivery_task_keeps_its_flag_until_nothing_is_due(
 ) -> None:
     """While it finds work, intake's wakes send nothing (their referrals join its next batch);
     it clears the flag only when a claim finds nothing, then claims once more."""
-    from hub import tasks
+    from hub.worker import tasks
 
     agreement = "busy-agency"
     D = DeliveryOutcome.DELIVERED

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hub.settings import REPO_ROOT
+from hub.core.settings import REPO_ROOT
 
 
 def test_the_demo_runs_with_no_servers_and_every_request_reaches_its_state(tmp_path: Path) -> None:

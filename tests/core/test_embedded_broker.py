@@ -15,14 +15,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hub.settings import REPO_ROOT
+from hub.core.settings import REPO_ROOT
 
 SCRIPT = """
 import gc, json
 gc.disable()  # reference counting only: what a busy process gets between collections
 from kombu.transport.sqlalchemy import Channel
-from hub.celery_app import app
-from hub.dispatch import waiting_tasks
+from hub.core.celery_app import app
+from hub.delivery.dispatch import waiting_tasks
 
 before = [waiting_tasks() for _ in range(40)]
 app.send_task("hub.deliver_referral", args=[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from hub.tracking import is_valid_tracking_code
+from hub.intake.tracking import is_valid_tracking_code
 from tests.support.requests import citizen_request
 
 

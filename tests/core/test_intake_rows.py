@@ -8,15 +8,15 @@ import pytest
 from sqlalchemy import select
 
 from hub.agreements.registry import get_registry
+from hub.core.settings import get_settings
+from hub.core.states import ReferralState, RequestStatus
 from hub.db.models import Event, Referral, Request
 from hub.db.models_deadlines import Notification
 from hub.db.session import session_scope
 from hub.db.types import utcnow
-from hub.events import insert_events
-from hub.intake import IntakeResult, submit_request
-from hub.referrals import create_referrals
-from hub.settings import get_settings
-from hub.states import ReferralState, RequestStatus
+from hub.intake.referrals import create_referrals
+from hub.intake.submit import IntakeResult, submit_request
+from hub.referrals.events import insert_events
 from tests.support.requests import citizen_request
 
 

@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import inspect, select
 
 from hub.agreements.registry import get_registry
+from hub.core.settings import get_settings
+from hub.core.states import ReferralState as S
+from hub.core.states import is_allowed
 from hub.db.models import DeliveryAttempt, Event, Referral
 from hub.db.session import session_scope
 from hub.db.types import utcnow
-from hub.intake import submit_request
-from hub.lifecycle import transition
-from hub.settings import get_settings
-from hub.states import ReferralState as S
-from hub.states import is_allowed
+from hub.intake.submit import submit_request
+from hub.referrals.lifecycle import transition
 from tests.support.requests import citizen_request
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jmespath
 import pytest
 
-from hub.mapping import apply_mapping, searcher
+from hub.agreements.mapping import apply_mapping, searcher
 
 DOCUMENT = {
     "subject": "قطعی آب",

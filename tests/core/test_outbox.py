@@ -11,15 +11,15 @@ import pytest
 from sqlalchemy import func, select, update
 
 from hub.agreements.registry import AgreementRegistry, get_registry
+from hub.core.settings import get_settings
+from hub.core.states import ReferralState
 from hub.db.models import DeliveryAttempt, Referral
 from hub.db.session import session_scope
 from hub.db.types import utcnow
-from hub.delivery import DeliveryOutcome, deliver, deliver_referrals
-from hub.dispatch import due_agreements
-from hub.intake import submit_request
-from hub.plugins import plugins
-from hub.settings import get_settings
-from hub.states import ReferralState
+from hub.delivery.batch import DeliveryOutcome, deliver, deliver_referrals
+from hub.delivery.dispatch import due_agreements
+from hub.intake.submit import submit_request
+from hub.plugins.manager import plugins
 from tests.core.waiting import wait_for_states
 from tests.support.requests import citizen_request
 

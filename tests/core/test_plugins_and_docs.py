@@ -8,12 +8,12 @@ from typing import Any, ClassVar
 
 import pytest
 
-from hub import hookspecs
-from hub.connector import AgencyUpdate, Connector, Health, OutgoingReferral, Receipt
-from hub.errors import PluginError
-from hub.hookspecs import hookimpl
-from hub.plugins import make_plugin_manager
-from hub.settings import REPO_ROOT
+from hub.core.errors import PluginError
+from hub.core.settings import REPO_ROOT
+from hub.plugins import hookspecs
+from hub.plugins.connector import AgencyUpdate, Connector, Health, OutgoingReferral, Receipt
+from hub.plugins.hookspecs import hookimpl
+from hub.plugins.manager import make_plugin_manager
 
 DOCS = (REPO_ROOT / "docs" / "connectors.md").read_text(encoding="utf-8")
 

@@ -8,13 +8,13 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from hub.agreements.registry import get_registry
+from hub.core.settings import get_settings
 from hub.db.models import Event, Referral
 from hub.db.session import session_scope
 from hub.db.types import utcnow
-from hub.delivery import DeliveryOutcome, deliver_referrals
-from hub.intake import submit_request
-from hub.polling import POLL_REFUSED, poll_referrals
-from hub.settings import get_settings
+from hub.delivery.batch import DeliveryOutcome, deliver_referrals
+from hub.intake.submit import submit_request
+from hub.polling.poll import POLL_REFUSED, poll_referrals
 from tests.support.fixtures import Sandboxes
 from tests.support.requests import citizen_request
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from hub import intake
 from hub.agreements.registry import get_registry
+from hub.core.settings import get_settings
 from hub.db.session import session_scope
-from hub.settings import get_settings
+from hub.intake import submit as intake
 from tests.support.requests import citizen_request
 
 

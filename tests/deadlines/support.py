@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from hub.agreements.registry import get_registry
+from hub.core.settings import get_settings
 from hub.db.models import Event, Referral
 from hub.db.models_deadlines import EscalationStep, Notification, Violation
 from hub.db.session import session_scope
-from hub.deadlines import start_deadlines
-from hub.intake import submit_request
-from hub.settings import get_settings
+from hub.deadlines.due_times import start_deadlines
+from hub.intake.submit import submit_request
 from tests.support.requests import citizen_request
 
 TEHRAN = ZoneInfo("Asia/Tehran")

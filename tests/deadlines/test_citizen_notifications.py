@@ -12,7 +12,7 @@ import random
 import httpx
 import pytest
 
-from hub.jalali import persian_digits
+from hub.calendars.jalali import persian_digits
 from tests.core.waiting import wait_for, wait_for_states
 from tests.support.notification_fixtures import NotificationSandboxes
 from tests.support.requests import BASE, citizen_request, national_id

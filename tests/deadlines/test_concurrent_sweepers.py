@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from hub.agreements.registry import get_registry
 from hub.db.models_deadlines import EscalationStep, Notification
 from hub.db.session import session_scope
-from hub.escalation import sweep_deadlines
+from hub.deadlines.escalation import sweep_deadlines
 from tests.deadlines.support import referral_started_at, tehran
 
 pytestmark = pytest.mark.usefixtures("database", "sandboxes")

@@ -15,7 +15,7 @@ import pytest
 
 from hub.agreements.registry import get_registry
 from hub.db.session import session_scope
-from hub.escalation import sweep_deadlines
+from hub.deadlines.escalation import sweep_deadlines
 from tests.deadlines.support import (
     messages,
     referral,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from hub.db.models import Referral
 from hub.db.models_deadlines import Feedback
 from hub.db.session import session_scope
-from hub.deadlines import calendars
+from hub.deadlines.due_times import calendars
 from tests.core.waiting import wait_for_states
 from tests.support.requests import BASE, citizen_request, national_id
 

@@ -19,15 +19,15 @@ import pytest
 from sqlalchemy import select
 
 from hub.agreements.registry import get_registry
+from hub.core.settings import get_settings
 from hub.db.models import Event, Referral, Request
 from hub.db.models_deadlines import Notification
 from hub.db.session import session_scope
-from hub.deadlines import start_deadlines
-from hub.delivery import deliver
-from hub.escalation import sweep_deadlines
-from hub.intake import submit_request
-from hub.notifications import send_notification
-from hub.settings import get_settings
+from hub.deadlines.due_times import start_deadlines
+from hub.deadlines.escalation import sweep_deadlines
+from hub.delivery.batch import deliver
+from hub.intake.submit import submit_request
+from hub.notifications.sending import send_notification
 from tests.core.waiting import wait_for, wait_for_states
 from tests.deadlines.support import messages, referral, tehran
 from tests.support.fixtures import Sandboxes
@@ -148,7 +148,7 @@ def test_a_reminder_the_agencys_system_refuses_for_good_goes_to_its_contacts_by_
 
 
 def test_a_reminder_key_too_long_for_the_column_falls_back_under_a_digest() -> None:
-    from hub.agency_reminders import KEY_LENGTH, _fallback_key
+    from hub.notifications.agency_reminders import KEY_LENGTH, _fallback_key
 
     key = "view:1:r0@2027-05-08T06:30:00+00:00:connector"
     assert _fallback_key(key, "a@b.example") == f"{key}:fallback:a@b.example"

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from hub.clock import set_clock
-from hub.jalali import persian_digits
-from hub.settings import REPO_ROOT, get_settings
+from hub.calendars.jalali import persian_digits
+from hub.core.settings import REPO_ROOT, get_settings
+from hub.deadlines.clock import set_clock
 from tests.core.waiting import wait_for
 from tests.deadlines.support import messages, referral, referral_started_at, steps, tehran
 from tests.deadlines.support import violations as violations_of

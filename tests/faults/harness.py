@@ -35,9 +35,9 @@ import kombu.exceptions
 import psycopg
 import redis
 
+from hub.core.settings import REPO_ROOT
 from hub.sandbox.rest import RestSandboxApp, RestSandboxSettings, create_app
 from hub.sandbox.server import BackgroundServer, free_port
-from hub.settings import REPO_ROOT
 from tests.support.agreements import SAMPLES
 from tests.support.requests import citizen_request, national_id
 
@@ -209,7 +209,7 @@ class Cluster:
         schedule = self.root / "data" / f"beat-{index}"
         with (self.root / f"beat-{index}.log").open("wb") as log:
             return subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "hub.celery_app:app", "beat",
+                [sys.executable, "-m", "celery", "-A", "hub.core.celery_app:app", "beat",
                  "--loglevel", "WARNING", f"--schedule={schedule}"],
                 cwd=REPO_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip

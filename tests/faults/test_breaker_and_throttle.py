@@ -13,7 +13,9 @@ import pytest
 from limits.storage import storage_from_string
 from sqlalchemy import func, select
 
-from hub.breaker import (
+from hub.db.models import DeliveryAttempt, Referral
+from hub.db.session import session_scope
+from hub.delivery.breaker import (
     Breaker,
     BreakerPolicy,
     BreakerState,
@@ -21,11 +23,9 @@ from hub.breaker import (
     LocalBreakers,
     RedisBreakers,
 )
-from hub.db.models import DeliveryAttempt, Referral
-from hub.db.session import session_scope
+from hub.delivery.throttle import Throttle, rate_limits
 from hub.sandbox.rest import RestSandboxApp, RestSandboxSettings, create_app
 from hub.sandbox.server import BackgroundServer, free_port
-from hub.throttle import Throttle, rate_limits
 from tests.core.waiting import wait_for
 from tests.faults.support import write_roads_agreement
 from tests.support.requests import citizen_request

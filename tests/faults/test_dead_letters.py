@@ -21,11 +21,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from hub.core.settings import REPO_ROOT
 from hub.db.models import Event, Referral, Request
 from hub.db.session import session_scope
 from hub.sandbox.rest import RestSandboxApp, RestSandboxSettings, create_app
 from hub.sandbox.server import BackgroundServer
-from hub.settings import REPO_ROOT
 from tests.core.waiting import wait_for
 from tests.faults.support import tickets_for, write_roads_agreement
 from tests.support.requests import citizen_request

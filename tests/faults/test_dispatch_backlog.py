@@ -15,12 +15,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hub.agreements.registry import get_registry
-from hub.celery_app import app
+from hub.core.celery_app import app
+from hub.core.settings import get_settings
 from hub.db.models import Referral
 from hub.db.session import session_scope
-from hub.dispatch import due_agreements, waiting_tasks
-from hub.intake import submit_request
-from hub.settings import get_settings
+from hub.delivery.dispatch import due_agreements, waiting_tasks
+from hub.intake.submit import submit_request
 from tests.support.requests import citizen_request
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)

@@ -27,15 +27,15 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import select
 
 from hub.agreements.registry import get_registry
+from hub.core.settings import get_settings
 from hub.db.models import Event
 from hub.db.models_deadlines import Notification
 from hub.db.session import session_scope
 from hub.db.types import utcnow
-from hub.failure_digest import send_failure_digests
+from hub.notifications.failure_digest import send_failure_digests
 from hub.sandbox.rest import RestSandboxApp, RestSandboxSettings, create_app
 from hub.sandbox.server import BackgroundServer, free_port
-from hub.settings import get_settings
-from hub.worker_process import stop_process
+from hub.worker.process import stop_process
 from tests.core.waiting import wait_for
 from tests.faults.support import write_roads_agreement
 from tests.support.notification_fixtures import NotificationSandboxes, Outbox
@@ -182,7 +182,7 @@ def test_the_daily_digest_reaches_every_admin_and_each_agencys_contact_once_a_da
     queue, log = f"digest-{tag}", get_settings().data_dir / f"digest-{free_port()}.log"
     worker = _digest_worker(admin, queue, log)
     try:
-        from hub.tasks import failure_digest
+        from hub.worker.tasks import failure_digest
 
         failure_digest.apply_async(queue=queue)  # as beat sends it at SAMAD_FAILURE_DIGEST_AT
         failure_digest.apply_async(queue=queue)  # a second beat, or a retried task

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.normalize import (
+from hub.intake.normalize import (
     ZWNJ,
     NormalizationError,
     ascii_digits,
@@ -131,7 +131,7 @@ def test_it_refuses_what_is_not_an_iranian_mobile(typed: str, english: str, pers
 
 
 def reference_check_digit(first_nine: str) -> int:
-    """Written out independently of hub.normalize, as the rule is published."""
+    """Written out independently of hub.intake.normalize, as the rule is published."""
     total = 0
     for position, digit in enumerate(first_nine):
         total += int(digit) * (10 - position)

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from hub.errors import ValidationFailed
-from hub.prepare import PreparedRequest, prepare_request
-from hub.request_schema import schema_errors
+from hub.core.errors import ValidationFailed
+from hub.intake.prepare import PreparedRequest, prepare_request
+from hub.intake.schema import schema_errors
 
 SUBMITTED: dict[str, Any] = {
     "channel": "phone_111",

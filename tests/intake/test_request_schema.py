@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from hub.errors import FieldError, ValidationFailed
-from hub.request_schema import (
+from hub.core.errors import FieldError, ValidationFailed
+from hub.intake.schema import (
     CHANNELS,
     TYPE_LABELS_FA,
     _plain_json,

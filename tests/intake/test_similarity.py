@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.similarity import are_near_duplicates, similarity, text_fingerprint
+from hub.intake.similarity import are_near_duplicates, similarity, text_fingerprint
 
 WATER_CUT = text_fingerprint(
     "قطعی آب در خیابان امام",

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.tracking import is_valid_tracking_code, new_tracking_code, normalize_tracking_code
+from hub.intake.tracking import is_valid_tracking_code, new_tracking_code, normalize_tracking_code
 
 _PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")

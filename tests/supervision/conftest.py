@@ -16,7 +16,7 @@ from tests.supervision.known_data import seed
 from tests.supervision.logins import PASSWORD
 
 _numbers = itertools.count(1)
-# Workers are other processes: each serves its own /metrics on this port (hub/metrics.py), so a
+# Workers are other processes: each serves its own /metrics on this port (hub/core/metrics.py), so a
 # test can read what a real worker counted. Set before the session's worker starts.
 WORKER_METRICS_PORT = free_port()
 os.environ["SAMAD_WORKER_METRICS_PORT"] = str(WORKER_METRICS_PORT)

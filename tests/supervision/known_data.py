@@ -31,9 +31,9 @@ from typing import Any
 import jdatetime
 from sqlalchemy.orm import Session
 
+from hub.calendars.jalali import TEHRAN
 from hub.db.models import Referral, Request
 from hub.db.models_deadlines import Feedback, Violation
-from hub.jalali import TEHRAN
 
 HOUR = 3600
 EAST, WEST, WATER = "figures-east", "figures-west", "golestan-water"

@@ -10,9 +10,9 @@ import httpx
 import psycopg
 import pytest
 
-from hub.audit import seal, verify
+from hub.core.settings import REPO_ROOT
 from hub.db.session import session_scope
-from hub.settings import REPO_ROOT
+from hub.supervision.audit import seal, verify
 from tests.support.requests import citizen_request
 
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from hub.settings import REPO_ROOT
+from hub.core.settings import REPO_ROOT
 from tests.core.waiting import wait_for_states
 from tests.supervision.logins import PASSWORD
 from tests.support.fixtures import PUSHES, Sandboxes

@@ -10,7 +10,8 @@ import pytest
 
 from tests.supervision.known_data import EAST, WATER, WEST
 
-PERCENTILE = 0.01  # percentiles come from histogram buckets: within 1 % (hub/figures/histogram.py)
+# percentiles come from histogram buckets: within 1 % (hub/supervision/figures/histogram.py)
+PERCENTILE = 0.01
 
 
 @pytest.fixture(scope="module")

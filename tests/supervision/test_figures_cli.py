@@ -14,11 +14,11 @@ from datetime import UTC, datetime, time
 import jdatetime
 from sqlalchemy import update
 
+from hub.calendars.jalali import TEHRAN
+from hub.core.settings import REPO_ROOT
 from hub.db.models import Referral
 from hub.db.session import session_scope
-from hub.figures import figures, parse_period
-from hub.jalali import TEHRAN
-from hub.settings import REPO_ROOT
+from hub.supervision.figures import figures, parse_period
 from tests.supervision.known_data import referral
 
 MONTH = "1395-05"

@@ -3,9 +3,11 @@
 Random referrals (fixed seed) of three agencies the registry does not know, received from Bahman
 1397 to Ordibehesht 1398 — across a year's end and Iran's summer-time change of 1398-01-02, with
 some received exactly at, and a second before, a Tehran midnight. No other test writes there.
-Each period is asked through :func:`hub.figures.figures` and :func:`hub.figures.trend` (which read
+Each period is asked through :func:`hub.supervision.figures.figures` and
+:func:`hub.supervision.figures.trend` (which read
 the roll-up by day and by month) and worked out here row by row from the tables; every figure must
-be equal, percentiles included (the same histogram buckets, see ``hub/figures/histogram.py``).
+be equal, percentiles included (the same histogram buckets, see
+``hub/supervision/figures/histogram.py``).
 """
 
 from __future__ import annotations
@@ -22,18 +24,18 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from hub.calendars.jalali import TEHRAN
+from hub.core.settings import get_settings
+from hub.core.states import POLLED, ReferralState
 from hub.db.migrate import upgrade
 from hub.db.models import Referral
 from hub.db.models_deadlines import Feedback, Violation
 from hub.db.models_figures import FigureDay
 from hub.db.session import get_engine, session_scope
 from hub.db.types import utcnow
-from hub.figures import Figures, Period, current_month, figures, parse_period, trend
-from hub.figures.histogram import bucket_of, bucket_value
-from hub.figures.rollup import refresh
-from hub.jalali import TEHRAN
-from hub.settings import get_settings
-from hub.states import POLLED, ReferralState
+from hub.supervision.figures import Figures, Period, current_month, figures, parse_period, trend
+from hub.supervision.figures.histogram import bucket_of, bucket_value
+from hub.supervision.figures.rollup import refresh
 from tests.supervision.known_data import stored_request
 
 AGENCIES = ("figures-r1", "figures-r2", "figures-r3")
@@ -510,7 +512,9 @@ def test_a_violation_and_feedback_the_hub_stamps_now_for_an_old_referral_show_af
     _build_roll_up(periods, (cut,), agency)
     with session_scope() as session:
         referral = session.scalars(select(Referral).where(Referral.agreement_id == agency)).one()
-        at = utcnow()  # what the escalation sweep and hub.feedback write: the moment of writing
+        at = (
+            utcnow()
+        )  # what the escalation sweep and hub.intake.feedback write: the moment of writing
         _violation_and_feedback(session, referral, at, at, rating=5, reopened=False, updated_at=at)
     for period in periods:
         _assert_agency_is_worked_out(period, agency)

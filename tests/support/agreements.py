@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from hub.settings import REPO_ROOT
+from hub.core.settings import REPO_ROOT
 
 SAMPLES = REPO_ROOT / "config" / "agreements"
 

@@ -14,14 +14,14 @@ import psycopg
 import pytest
 import redis
 
+from hub.core.settings import get_settings
 from hub.db.migrate import upgrade
 from hub.sandbox.mail.clerk import ClerkAnswer
 from hub.sandbox.mail.sandbox import MailAgencySandbox
 from hub.sandbox.rest import AuthMode, RestSandboxApp, RestSandboxSettings, create_app
 from hub.sandbox.server import BackgroundServer, free_port
 from hub.sandbox.soap.app import SoapSandbox
-from hub.settings import get_settings
-from hub.worker_process import start_worker, stop_process
+from hub.worker.process import start_worker, stop_process
 from tests.support.agreements import write_test_agreements
 
 WATER_TOKEN = "test-water-token"
@@ -119,7 +119,7 @@ def clean_sandboxes(sandboxes: Sandboxes) -> Sandboxes:
 @pytest.fixture(scope="session")
 def api_server(database: str, sandboxes: Sandboxes) -> Iterator[BackgroundServer]:
     """The hub's real HTTP API on a loopback port."""
-    from hub.api.app import create_app as create_api
+    from hub.web.app import create_app as create_api
 
     with BackgroundServer(create_api()) as server:
         yield server
@@ -169,7 +169,7 @@ def worker(database: str, broker: str, sandboxes: Sandboxes) -> Iterator[subproc
 
 
 def _wait_for_worker(process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
-    from hub.celery_app import app
+    from hub.core.celery_app import app
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -30,7 +30,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from connectors.email.connector import EmailConnector
-from hub.connector import ConnectorContext, OutgoingReferral
+from hub.plugins.connector import ConnectorContext, OutgoingReferral
 from hub.sandbox.server import free_port
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query
 
 from hub.api.auth import AdminDep
 from hub.api.deps import RegistryDep, RowId, SessionDep
-from hub.breaker import breaker_states
-from hub.dead_letters import dead_letter, failed_ids, list_failed, resend
-from hub.errors import NotFound
-from hub.tasks import send_deliveries
+from hub.core.errors import NotFound
+from hub.delivery.breaker import breaker_states
+from hub.delivery.dead_letters import dead_letter, failed_ids, list_failed, resend
+from hub.worker.tasks import send_deliveries
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 

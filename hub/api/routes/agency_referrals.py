@@ -16,10 +16,10 @@ from hub.api.agency_updates import receive_update, update_schema, validate_updat
 from hub.api.auth import AgencyDep, AgencyReaderDep
 from hub.api.deps import OffsetQuery, RegistryDep, SessionDep
 from hub.api.presenters import referral_view
+from hub.core.errors import NotFound
+from hub.core.states import ReferralState
 from hub.db.models import Referral, Request
-from hub.errors import NotFound
-from hub.referrals import outgoing
-from hub.states import ReferralState
+from hub.referrals.outgoing import outgoing
 
 router = APIRouter(prefix="/v1/agencies", tags=["agency referrals"])
 

@@ -12,7 +12,7 @@ from hub.api.auth import CitizenOrOperatorDep
 from hub.api.citizen import limit_citizen
 from hub.api.deps import RegistryDep, SessionDep, SettingsDep
 from hub.db.types import utcnow
-from hub.feedback import FeedbackRefused, give_feedback
+from hub.intake.feedback import FeedbackRefused, give_feedback
 
 router = APIRouter(prefix="/v1/requests", tags=["feedback"])
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from hub.celery_app import app as celery_app
+from hub.core.celery_app import app as celery_app
 from hub.db.session import get_engine
 
 router = APIRouter(tags=["health"])

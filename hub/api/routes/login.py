@@ -21,7 +21,7 @@ from hub.auth.errors import forbidden
 from hub.auth.passwords import check_login
 from hub.auth.ratelimit import check
 from hub.auth.sessions import SESSION_COOKIE, cookie_is_secure, end_login, start_login
-from hub.settings import get_settings
+from hub.core.settings import get_settings
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard login"])
 LOGIN_CSRF_COOKIE = "samad_login_csrf"

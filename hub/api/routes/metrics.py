@@ -1,10 +1,10 @@
-"""``/metrics`` for Prometheus (see :mod:`hub.metrics` for what is counted and where)."""
+"""``/metrics`` for Prometheus (see :mod:`hub.core.metrics` for what is counted and where)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from hub.metrics import exposition
+from hub.supervision.live_metrics import exposition
 
 router = APIRouter(tags=["metrics"])
 

@@ -13,14 +13,14 @@ from hub.api.auth import CitizenOrStaffDep, OperatorDep, StaffDep
 from hub.api.citizen import citizen_lookup
 from hub.api.deps import OffsetQuery, RegistryDep, SessionDep, SettingsDep
 from hub.api.presenters import event_view, referral_view, request_summary
+from hub.core.errors import NotFound
+from hub.core.states import ReferralState, RequestStatus
 from hub.db.models import Event, Referral, Request
-from hub.dispatch import agreements_of
-from hub.errors import NotFound
-from hub.intake import register
-from hub.request_schema import request_schema
-from hub.states import ReferralState, RequestStatus
-from hub.tasks import wake_deliveries
-from hub.tracking import is_valid_tracking_code, normalize_tracking_code
+from hub.delivery.dispatch import agreements_of
+from hub.intake.schema import request_schema
+from hub.intake.submit import register
+from hub.intake.tracking import is_valid_tracking_code, normalize_tracking_code
+from hub.worker.tasks import wake_deliveries
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
 

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query
 from hub.api.auth import SupervisorDep
 from hub.api.deps import RegistryDep, SessionDep
 from hub.api.presenters import agency_names
+from hub.calendars.jalali import JalaliDateError
+from hub.core.errors import FieldError, NotFound, ValidationFailed
 from hub.db.types import utcnow
-from hub.errors import FieldError, NotFound, ValidationFailed
-from hub.figures import Figures, Period, current_month, figures, parse_period, trend
-from hub.jalali import JalaliDateError
+from hub.supervision.figures import Figures, Period, current_month, figures, parse_period, trend
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"])
 

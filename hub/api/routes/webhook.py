@@ -18,8 +18,8 @@ from hub.api.agency_updates import parse_update, receive_update, update_schema
 from hub.api.deps import RegistryDep, SessionDep
 from hub.auth.errors import AccessDenied
 from hub.auth.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-from hub.errors import NotFound
-from hub.settings import get_settings
+from hub.core.errors import NotFound
+from hub.core.settings import get_settings
 
 router = APIRouter(prefix="/v1/agencies", tags=["agency webhook"])
 

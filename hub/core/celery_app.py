@@ -1,0 +1,89 @@
+"""The one Celery app: Redis (or RabbitMQ) in production, kombu's SQLAlchemy transport embedded.
+
+No result backend: tasks take ids, do idempotent work against the database and return nothing
+anyone waits for. Beat runs the sweeps; what is due lives in the database, never in ETA tasks.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+from celery.schedules import crontab
+from kombu import Queue
+
+from hub.core.settings import Settings, get_settings
+
+
+def make_celery(settings: Settings | None = None) -> Celery:
+    settings = settings or get_settings()
+    app = Celery(
+        "samad_hub",
+        broker=settings.effective_broker_url,
+        include=["hub.worker.tasks", "hub.worker.supervision_tasks"],
+    )
+    app.conf.update(
+        task_ignore_result=True,
+        result_backend=None,
+        task_serializer="json",
+        accept_content=["json"],
+        task_default_queue="samad",
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": 3600},
+        timezone="UTC",
+        beat_schedule={
+            "seal-audit-events": {
+                "task": "hub.seal_events",
+                "schedule": settings.audit_seal_every_seconds,
+            },
+            "refresh-figures": {
+                "task": "hub.refresh_figures",
+                "schedule": settings.figures_refresh_every_seconds,
+            },
+            "dispatch-due-deliveries": {
+                "task": "hub.dispatch_due",
+                "schedule": settings.dispatch_every_seconds,
+            },
+            "poll-due-referrals": {
+                "task": "hub.poll_sweep",
+                "schedule": settings.poll_sweep_every_seconds,
+            },
+            "sweep-due-deadlines": {
+                "task": "hub.deadline_sweep",
+                "schedule": settings.deadline_sweep_every_seconds,
+            },
+            "send-due-notifications": {
+                "task": "hub.notification_sweep",
+                "schedule": settings.notification_sweep_every_seconds,
+            },
+            "failure-digest": {
+                "task": "hub.failure_digest",
+                "schedule": _daily_at(settings.failure_digest_at),
+            },
+        },
+    )
+    if settings.effective_broker_url.startswith("sqla+"):
+        # The SQLAlchemy transport hands every transport option to create_engine(): none apply.
+        app.conf.broker_transport_options = {}
+    if settings.effective_broker_url.startswith(("amqp://", "amqps://", "pyamqp://")):
+        _safe_on_rabbitmq(app)
+    return app
+
+
+def _safe_on_rabbitmq(app: Celery) -> None:
+    """RabbitMQ: the publisher waits for the broker's confirm (a send that returned is stored),
+    and the queue is a quorum queue (replicated, durable, survives a broker restart)."""
+    app.conf.broker_transport_options = {"confirm_publish": True}
+    app.conf.task_queues = (
+        Queue("samad", durable=True, queue_arguments={"x-queue-type": "quorum"}),
+    )
+    app.conf.task_default_delivery_mode = "persistent"
+    app.conf.worker_detect_quorum_queues = True
+
+
+def _daily_at(hh_mm: str) -> crontab:
+    hour, minute = (int(part) for part in hh_mm.split(":"))
+    return crontab(hour=hour, minute=minute)
+
+
+app = make_celery()

@@ -1,0 +1,5 @@
+"""Delivering referrals to agencies: waking and claiming batches, the breaker, throttle and
+gate before a push, settling what each push answered, dead letters.
+
+May import: hub.referrals and below.
+"""

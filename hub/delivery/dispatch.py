@@ -1,0 +1,157 @@
+"""The dispatch sweep, and waking an agency's deliveries.
+
+What is due lives in the database (``referrals.next_attempt_at``), not in the broker, so it
+survives restarts of everything. Delivery tasks are per agreement, not per referral: a task
+claims a batch of that agreement's due referrals itself (``hub.delivery.batch.deliver_due``, ``FOR
+UPDATE SKIP LOCKED``), so any number of tasks for one agency can run side by side without taking
+the same referral twice.
+
+*Waking* an agreement sends it a delivery task — unless one is already waiting to start. A flag in
+Redis (``SET NX`` with the dispatch lease as its lifetime) says "a task is on its way"; the task
+keeps it while its claims find work (new intakes join its next batch), clears it at the first claim
+that finds nothing and then claims once more, so work committed before the clearing is seen by that
+claim and work committed after it wakes a new task (``hub.worker.tasks``). Intake wakes the
+agreements of
+its referrals right after its commit; the sweep wakes every agreement that has due referrals
+(retries after their backoff, deferrals, anything whose wake was lost), and sends nothing where a
+task is on its way. A task that was never delivered by the broker leaves a flag that runs out after
+the lease: the next sweep sends another. Without Redis (the embedded hub) every wake sends a task;
+one that finds nothing due ends at once.
+
+A referral left ``delivering`` by a worker that died goes back to ``pending`` here when its
+delivery lease runs out.
+
+The sweep sends nothing while the queue already holds ``limit`` tasks or more: a backlog then
+waits in the database instead of burying the workers under copies of the sweep's own tasks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+import redis
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.core.settings import get_settings
+from hub.core.states import ReferralState
+from hub.db.models import Referral
+from hub.db.types import utcnow
+from hub.delivery.breaker import shared_redis
+from hub.referrals.lifecycle import transition
+
+log = logging.getLogger(__name__)
+S = ReferralState
+WAKE_KEY = "samad:delivery-wake:{}"
+
+
+def due_agreements(session: Session, limit: int, *, waiting: int = 0) -> list[str]:
+    """Agreements with referrals due for a delivery attempt now (none while ``waiting`` tasks
+    fill the queue up to ``limit``); lease-expired deliveries are made due again first."""
+    now = utcnow()
+    _recover_abandoned(session, now, limit)
+    if waiting >= limit:
+        log.info("dispatch: %s tasks already waiting; none sent this time", waiting)
+        return []
+    return list(
+        session.scalars(
+            select(Referral.agreement_id)
+            .where(Referral.state == str(S.PENDING), Referral.next_attempt_at <= now)
+            .distinct()
+        )
+    )
+
+
+def take_wake(agreement_id: str) -> bool:
+    """True when no delivery task of this agreement is on its way: the caller sends one."""
+    flags = shared_redis()
+    if flags is None:
+        return True
+    lifetime = max(1, int(get_settings().dispatch_lease_seconds))
+    try:
+        return bool(flags.set(WAKE_KEY.format(agreement_id), "1", nx=True, ex=lifetime))
+    except redis.RedisError as exc:
+        log.warning("wake flags unreadable (%s); sending a delivery task", exc)
+        return True
+
+
+def clear_wake(agreement_id: str) -> None:
+    """The agreement's delivery task has started (or was never sent): the next wake sends one."""
+    flags = shared_redis()
+    if flags is None:
+        return
+    try:
+        flags.delete(WAKE_KEY.format(agreement_id))
+    except redis.RedisError as exc:  # it runs out after the lease; the sweep wakes it then
+        log.warning("wake flag of %s not cleared: %s", agreement_id, exc)
+
+
+def agreements_of(referrals: Iterable[Referral]) -> list[str]:
+    """The distinct agreements of these referrals, in order."""
+    return list(dict.fromkeys(r.agreement_id for r in referrals))
+
+
+def _recover_abandoned(session: Session, now: datetime, limit: int) -> None:
+    """Delivering referrals whose lease ran out: their worker died mid-push. Try again."""
+    abandoned = session.scalars(
+        select(Referral)
+        .where(Referral.state == str(S.DELIVERING), Referral.next_attempt_at <= now)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for referral in abandoned:
+        log.warning("referral %s: its delivery lease ran out; sending it again", referral.id)
+        transition(
+            session,
+            referral,
+            S.PENDING,
+            values={"next_attempt_at": now},
+            actor="dispatch",
+            reason="delivery lease expired (worker lost)",
+        )
+
+
+def waiting_tasks(queue: str | None = None) -> int:
+    """Tasks sent to the workers' queue (default: the one every task goes to) and not yet taken
+    by a worker; 0 when the broker can't say."""
+    from hub.core.celery_app import app
+
+    queue = queue or app.conf.task_default_queue
+    try:
+        with app.connection_for_write() as connection:
+            channel = connection.default_channel
+            try:
+                declared = channel.queue_declare(queue=queue, passive=True)
+            except connection.channel_errors:  # not declared yet, or (Redis) an empty list
+                return 0
+            finally:
+                _release_session(channel)
+            return int(declared.message_count)
+    except Exception as exc:  # the broker is down: the sends will fail and be retried anyway
+        log.warning("cannot read the length of queue %s: %s", queue, exc)
+        return 0
+
+
+def _release_session(channel: object) -> None:
+    """Give back the database connection of kombu's SQLAlchemy channel (the embedded broker).
+
+    That channel keeps an ORM session from its first query and never closes it: the session's
+    pooled connection came back only when the garbage collector broke the channel's reference
+    cycles. The sweeps ask for the queue's length every second or so, and on a busy machine the
+    broker's pool (5 + 10) ran dry: every publish and the worker's own consumer then waited 30 s
+    and failed. Other transports have no such session.
+    """
+    session = getattr(channel, "_session", None)
+    if session is not None:
+        session.close()
+
+
+def queue_room(limit: int) -> int:
+    """How many more tasks a sweep may send now: ``limit`` minus those already waiting.
+
+    The poll and notification sweeps ask too: their work is due again after a lease as well, and
+    re-sent on top of a backlog it would bury the deliveries behind copies of itself.
+    """
+    return max(0, limit - waiting_tasks())

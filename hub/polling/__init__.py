@@ -1,0 +1,5 @@
+"""Following referrals up: polling agencies for progress and applying what they say (the
+status map, re-routing a returned case through intake, telling the citizen the result).
+
+May import: hub.intake and below.
+"""

@@ -1,0 +1,133 @@
+"""Polling agencies: which referrals are due, asking the connector, storing what it says.
+
+``next_poll_at`` lives in the database. The sweep claims due referrals (``SKIP LOCKED``), moves
+their next poll one interval ahead *before* asking — so a failing agency is asked again next
+interval, not in a hot loop — and groups them per agreement for batch polls.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hub.agreements.registry import AgreementRegistry
+from hub.core.errors import ConnectorError, NotFound
+from hub.core.metrics import observed_poll
+from hub.core.states import POLLED
+from hub.db.models import Event, Referral
+from hub.db.session import session_scope
+from hub.db.types import utcnow
+from hub.plugins.connector import AgencyUpdate, Connector, Receipt
+from hub.polling.updates import UpdateOutcome, apply_updates
+from hub.referrals.events import EventKind, record
+
+log = logging.getLogger(__name__)
+
+
+def claim_due_polls(
+    session: Session, registry: AgreementRegistry, limit: int
+) -> dict[str, list[list[int]]]:
+    """Referral ids due for a poll, per agreement, in batches of the agreement's batch size."""
+    now = utcnow()
+    rows = session.execute(
+        select(Referral.id, Referral.agreement_id)
+        .where(Referral.state.in_([str(s) for s in POLLED]), Referral.next_poll_at <= now)
+        .order_by(Referral.next_poll_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    by_agreement: dict[str, list[int]] = defaultdict(list)
+    for referral_id, agreement_id in rows:
+        by_agreement[agreement_id].append(referral_id)
+    batches: dict[str, list[list[int]]] = {}
+    for agreement_id, ids in by_agreement.items():
+        try:
+            agreement = registry.get(agreement_id)
+            interval, size = agreement.poll_interval_seconds, agreement.poll_batch_size
+        except NotFound:
+            log.error("referrals of missing agreement %s are due for polling", agreement_id)
+            interval, size = 3600, len(ids)
+        session.execute(
+            update(Referral)
+            .where(Referral.id.in_(ids))
+            .values(next_poll_at=now + timedelta(seconds=interval))
+            .execution_options(synchronize_session=False)
+        )
+        batches[agreement_id] = [ids[i : i + size] for i in range(0, len(ids), size)]
+    return batches
+
+
+def poll_referrals(
+    agreement_id: str, referral_ids: list[int], registry: AgreementRegistry
+) -> list[UpdateOutcome]:
+    """Ask the agency about these referrals and apply what it says."""
+    agreement = registry.get(agreement_id)
+    with session_scope() as session:
+        referrals = session.scalars(
+            select(Referral).where(Referral.id.in_(referral_ids), Referral.external_id.is_not(None))
+        ).all()
+        receipts = [Receipt(r.id, r.external_id or "", r.receipt or {}) for r in referrals]
+    if not receipts:
+        return []
+    connector = registry.connector(agreement)
+    updates = _ask(agreement_id, connector, receipts)
+    with session_scope() as session:
+        outcomes = apply_updates(session, agreement, updates, registry)
+    # Only now, with the updates committed, may the source forget them (a mailbox moves mail).
+    connector.acknowledge(updates)
+    return outcomes
+
+
+def _ask(agreement_id: str, connector: Connector, receipts: list[Receipt]) -> list[AgencyUpdate]:
+    """The connector's answer for these cases.
+
+    A transient failure is raised (everything is asked again next interval). A batch refused for
+    good is asked again in halves: an agency that refuses a whole batch for one case it does not
+    know (a batch endpoint's 404) would otherwise stop the polls of every other case of it. A
+    single case refused for good is alerted — once — and asked again next interval.
+    """
+    try:
+        return observed_poll(agreement_id, connector.poll, receipts)
+    except ConnectorError as exc:
+        if not exc.permanent:
+            log.warning("polling %s failed: %s; asking again next interval", agreement_id, exc)
+            raise
+        if len(receipts) == 1:
+            _alert_refused(agreement_id, receipts[0], exc)
+            return []
+    half = len(receipts) // 2
+    return _ask(agreement_id, connector, receipts[:half]) + _ask(
+        agreement_id, connector, receipts[half:]
+    )
+
+
+def _alert_refused(agreement_id: str, receipt: Receipt, error: ConnectorError) -> None:
+    log.error("polling %s refused case %s: %s", agreement_id, receipt.external_id, error)
+    with session_scope() as session:
+        referral = session.get(Referral, receipt.referral_id)
+        if referral is None:
+            return
+        earlier = session.scalar(
+            select(Event.id)
+            .where(Event.referral_id == referral.id, Event.kind == str(EventKind.ALERT))
+            .where(Event.data["alert"].as_string() == POLL_REFUSED)
+            .limit(1)
+        )
+        if earlier is None:
+            record(
+                session,
+                EventKind.ALERT,
+                request_id=referral.request_id,
+                referral_id=referral.id,
+                alert=POLL_REFUSED,
+                agreement=agreement_id,
+                external_id=receipt.external_id,
+                reason=error.message,
+            )
+
+
+POLL_REFUSED = "poll_refused"

@@ -1,0 +1,219 @@
+"""The dashboard's pages: server-rendered Jinja2, Persian right-to-left unless ``?lang=en``.
+
+Every page needs a logged-in operator, supervisor or admin (``DashboardSupervisorDep``: a visitor
+is sent to ``/dashboard/login``); resending a failed delivery is an admin's form, CSRF-checked,
+and goes through the dead-letter code (:mod:`hub.delivery.dead_letters`) as the admin API does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+
+from hub.api.dashboard_auth import DashboardAccess, DashboardSupervisorDep, csrf_field
+from hub.api.deps import RegistryDep, SessionDep
+from hub.api.presenters import agency_names
+from hub.auth.roles import Role
+from hub.auth.sessions import ActiveLogin
+from hub.calendars.jalali import JalaliDateError, format_jalali, persian_digits
+from hub.core.errors import NotFound
+from hub.db.models import Referral
+from hub.db.models import Request as CitizenRequest
+from hub.db.types import utcnow
+from hub.delivery.breaker import breaker_states
+from hub.delivery.dead_letters import resend as resend_dead_letter
+from hub.supervision.figures import current_month, figures, parse_period, trend
+from hub.web.dashboard import lists
+from hub.web.dashboard.charts import line_chart
+from hub.web.dashboard.i18n import Lang, words
+from hub.worker.tasks import send_deliveries
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(prefix="/dashboard", include_in_schema=False)
+LangQuery = Annotated[Lang, Query()]
+AdminFormDep = Annotated[ActiveLogin, Depends(DashboardAccess(Role.ADMIN, form=True))]
+
+
+def _render(request: Request, name: str, lang: Lang, **context: Any) -> HTMLResponse:
+    def when(moment: Any) -> str:
+        return format_jalali(moment, digits="fa" if lang == "fa" else "en") if moment else "—"
+
+    def num(value: Any) -> str:
+        text = "—" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+        return persian_digits(text) if lang == "fa" else text
+
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"lang": lang, "w": words(lang), "when": when, "num": num, **context},
+    )
+
+
+def _period_or_month(text: str | None):  # type: ignore[no-untyped-def]
+    try:
+        return parse_period(text) if text else current_month(utcnow())
+    except JalaliDateError:
+        return current_month(utcnow())
+
+
+@router.get("", response_class=HTMLResponse)
+def league(
+    request: Request,
+    user: DashboardSupervisorDep,
+    session: SessionDep,
+    registry: RegistryDep,
+    lang: LangQuery = "fa",
+    period: str | None = None,
+) -> HTMLResponse:
+    chosen = _period_or_month(period)
+    board = figures(session, chosen, agreement_ids=[a.id for a in registry.all()])
+    names = {a.agreement_id: agency_names(registry, a.agreement_id or "") for a in board.agencies}
+    breakers = breaker_states([a.agreement_id for a in board.agencies if a.agreement_id])
+    return _render(
+        request,
+        "league.html",
+        lang,
+        board=board,
+        names=names,
+        breakers={agency: str(view.state) for agency, view in breakers.items()},
+        period=chosen,
+        page="league",
+    )
+
+
+@router.get("/trend", response_class=HTMLResponse)
+def trend_page(
+    request: Request,
+    user: DashboardSupervisorDep,
+    session: SessionDep,
+    registry: RegistryDep,
+    lang: LangQuery = "fa",
+    period: str | None = None,
+) -> HTMLResponse:
+    chosen = _period_or_month(period or current_month(utcnow()).label[:4])
+    charts = []
+    for agreement in [None, *registry.all()]:
+        rows = trend(session, chosen, agreement.id if agreement else None)
+        labels = [row.period[5:] for row in rows]
+        name = (agreement.name_fa if lang == "fa" else agreement.name_en) if agreement else None
+        charts.append(
+            {
+                "name": name or words(lang)["province"],
+                "on_time": line_chart(
+                    words(lang)["resolved_on_time_pct"],
+                    labels,
+                    [r.resolved_on_time_pct for r in rows],
+                    100,
+                ),
+                "received": line_chart(words(lang)["received"], labels, [r.received for r in rows]),
+            }
+        )
+    return _render(request, "trend.html", lang, charts=charts, period=chosen, page="trend")
+
+
+@router.get("/overdue", response_class=HTMLResponse)
+def overdue_page(
+    request: Request,
+    user: DashboardSupervisorDep,
+    session: SessionDep,
+    registry: RegistryDep,
+    lang: LangQuery = "fa",
+) -> HTMLResponse:
+    rows = lists.overdue(session, utcnow())
+    return _render(
+        request,
+        "overdue.html",
+        lang,
+        rows=rows,
+        registry=registry,
+        page="overdue",
+        names=lambda a: agency_names(registry, a),
+    )
+
+
+@router.get("/violations", response_class=HTMLResponse)
+def violations_page(
+    request: Request,
+    user: DashboardSupervisorDep,
+    session: SessionDep,
+    registry: RegistryDep,
+    lang: LangQuery = "fa",
+) -> HTMLResponse:
+    rows = lists.violations(session)
+    return _render(
+        request,
+        "violations.html",
+        lang,
+        rows=rows,
+        page="violations",
+        names=lambda a: agency_names(registry, a),
+    )
+
+
+@router.get("/failures", response_class=HTMLResponse)
+def failures_page(
+    request: Request,
+    user: DashboardSupervisorDep,
+    session: SessionDep,
+    registry: RegistryDep,
+    lang: LangQuery = "fa",
+    resent: str | None = None,
+) -> HTMLResponse:
+    rows = lists.failures(session)
+    return _render(
+        request,
+        "failures.html",
+        lang,
+        rows=rows,
+        resent=resent,
+        page="failures",
+        may_resend=user.principal.role is Role.ADMIN,
+        csrf_field=csrf_field(user),
+        names=lambda a: agency_names(registry, a),
+    )
+
+
+@router.post("/failures/{reference}/resend")
+def resend(
+    reference: str, user: AdminFormDep, session: SessionDep, lang: LangQuery = "fa"
+) -> RedirectResponse:
+    """Send a failed delivery again: a fresh round of attempts, the same idempotency key."""
+    referral = session.scalar(select(Referral).where(Referral.reference == reference))
+    if referral is None:
+        raise NotFound(f"no referral {reference}")
+    if not resend_dead_letter(session, referral.id, actor=user.principal.actor):
+        raise NotFound(f"referral {reference} is not in delivery_failed")
+    session.commit()
+    send_deliveries([referral.id])
+    return RedirectResponse(f"/dashboard/failures?lang={lang}&resent={reference}", status_code=303)
+
+
+@router.get("/requests/{tracking_code}", response_class=HTMLResponse)
+def timeline_page(
+    request: Request,
+    user: DashboardSupervisorDep,
+    tracking_code: str,
+    session: SessionDep,
+    registry: RegistryDep,
+    lang: LangQuery = "fa",
+) -> HTMLResponse:
+    found = session.scalar(
+        select(CitizenRequest).where(CitizenRequest.tracking_code == tracking_code)
+    )
+    if found is None:
+        raise NotFound("no request with that tracking code")
+    return _render(
+        request,
+        "timeline.html",
+        lang,
+        req=found,
+        page="timeline",
+        names=lambda a: agency_names(registry, a),
+        **lists.timeline(session, found),
+    )

@@ -1,0 +1,36 @@
+"""Starting and stopping a ``samad-hub worker`` process, for the demo and the test fixtures."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from hub.core.settings import REPO_ROOT
+
+
+def start_worker(log: Path, *, beat: bool = True, threads: int = 4) -> subprocess.Popen[bytes]:
+    """A worker (threads pool, with beat unless told otherwise), its output appended to ``log``.
+
+    It inherits this process's environment, so it works on the same database and broker.
+    """
+    args = [sys.executable, "-m", "hub", "--log-level", "WARNING", "worker"]
+    args += ["--pool", "threads", "--concurrency", str(threads), "--loglevel", "WARNING"]
+    if beat:
+        args.append("--beat")
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            args, cwd=REPO_ROOT, env=os.environ.copy(), stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    """SIGTERM (a worker finishes its current tasks), then SIGKILL if it will not go."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

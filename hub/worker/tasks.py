@@ -1,0 +1,187 @@
+"""Celery tasks: ids in, idempotent bodies, explicit names, no results.
+
+``acks_late`` on delivery and polling: their bodies are safe to run twice (compare-and-set claims,
+idempotency keys, updates deduplicated by id), so a worker killed mid-task loses nothing — the
+broker hands the message to another worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from celery import signals
+
+from hub.agreements.registry import get_registry
+from hub.core.celery_app import app
+from hub.core.errors import ConnectorError
+from hub.core.settings import get_settings
+from hub.db.session import session_scope
+from hub.delivery.batch import DeliveryOutcome, deliver, deliver_due
+from hub.delivery.dispatch import clear_wake, due_agreements, queue_room, take_wake, waiting_tasks
+from hub.polling.poll import claim_due_polls, poll_referrals
+
+log = logging.getLogger(__name__)
+WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+@signals.worker_init.connect
+def _load_agreements(**_: Any) -> None:
+    """Load the connector plugins and agreements when the worker starts, not on its first task.
+
+    Nothing here opens a connection (prefork children must not share one): connectors and the
+    database engine are still made where they are first used.
+    """
+    registry = get_registry()
+    log.info("worker starts with %d agreements", len(registry.all()))
+
+
+@app.task(name="hub.deliver_due", acks_late=True, reject_on_worker_lost=True)
+def deliver_due_task(agreement_id: str) -> int:
+    """Deliver this agreement's due referrals, a batch at a time, until none is due.
+
+    While it runs, its wake flag stays set: intake adds to the next batch instead of sending
+    more tasks, so the busier an agency, the fuller its batches. Only when a claim finds nothing
+    does it clear the flag — and claim once more, for what was committed between that claim and
+    the clearing (anything later wakes a new task). After ``DELIVERY_ROUNDS`` batches it hands
+    over to a fresh task instead of holding its message for long.
+    """
+    settings, registry = get_settings(), get_registry()
+    delivered = 0
+    for _ in range(DELIVERY_ROUNDS):
+        outcomes = deliver_due(agreement_id, registry, settings, worker=WORKER)
+        delivered += outcomes.count(DeliveryOutcome.DELIVERED)
+        if outcomes and DeliveryOutcome.DEFERRED not in outcomes:
+            continue
+        clear_wake(agreement_id)
+        outcomes = deliver_due(agreement_id, registry, settings, worker=WORKER)
+        delivered += outcomes.count(DeliveryOutcome.DELIVERED)
+        if not outcomes or DeliveryOutcome.DEFERRED in outcomes:
+            return delivered
+        # More came in: go on (a task woken meanwhile shares the work; claims skip its rows).
+    clear_wake(agreement_id)
+    wake_deliveries([agreement_id])
+    return delivered
+
+
+DELIVERY_ROUNDS = 50
+
+
+@app.task(name="hub.deliver_referral", acks_late=True, reject_on_worker_lost=True)
+def deliver_referral(referral_id: int) -> str:
+    """One referral now, whenever it was due (an admin's resend)."""
+    outcome = deliver(referral_id, get_registry(), get_settings(), worker=WORKER)
+    log.info("referral %s: %s", referral_id, outcome)
+    return str(outcome)
+
+
+@app.task(name="hub.poll_referrals", acks_late=True, reject_on_worker_lost=True)
+def poll_referrals_task(agreement_id: str, referral_ids: list[int]) -> int:
+    try:
+        return len(poll_referrals(agreement_id, referral_ids, get_registry()))
+    except ConnectorError:
+        return 0  # logged; next_poll_at already moved ahead, so it is asked again later
+
+
+@app.task(name="hub.dispatch_due")
+def dispatch_due() -> int:
+    """Wake every agreement with referrals due for delivery; the number of tasks sent."""
+    settings = get_settings()
+    waiting = waiting_tasks()  # a backlog is not sent again on top of itself
+    with session_scope() as session:
+        agreements = due_agreements(session, settings.sweep_batch_size, waiting=waiting)
+    return wake_deliveries(agreements)
+
+
+@app.task(name="hub.poll_sweep")
+def poll_sweep() -> int:
+    if not queue_room(get_settings().sweep_batch_size):
+        return 0  # polls already waiting in the queue: none sent again on top of them
+    with session_scope() as session:
+        batches = claim_due_polls(session, get_registry(), get_settings().sweep_batch_size)
+    count = 0
+    for agreement_id, chunks in batches.items():
+        for chunk in chunks:
+            poll_referrals_task.delay(agreement_id, chunk)
+            count += len(chunk)
+    return count
+
+
+@app.task(name="hub.failure_digest")
+def failure_digest() -> int:
+    """Once a day: the failed deliveries, to the admins and each agency (never twice a day)."""
+    from hub.notifications.failure_digest import send_failure_digests
+
+    return len(send_failure_digests(get_registry(), get_settings()))
+
+
+def wake_deliveries(agreement_ids: Iterable[str]) -> int:
+    """Right after intake commits: start delivering these agreements' due referrals now (a task
+    each, unless one is on its way). If the broker is unreachable the dispatch sweep wakes them
+    shortly — nothing is lost either way. The number of tasks sent."""
+    sent = 0
+    for agreement_id in agreement_ids:
+        if not take_wake(agreement_id):
+            continue
+        try:
+            deliver_due_task.delay(agreement_id)
+            sent += 1
+        except Exception as exc:  # the broker is down: the sweep will pick these up
+            clear_wake(agreement_id)
+            log.warning("could not send the deliveries of %s now: %s", agreement_id, exc)
+            break
+    return sent
+
+
+def send_deliveries(referral_ids: list[int]) -> None:
+    """Deliver these referrals now, whenever they were due (an admin's resend). If the broker
+    is unreachable the dispatch sweep sends them when they are due — nothing is lost."""
+    for referral_id in referral_ids:
+        try:
+            deliver_referral.delay(referral_id)
+        except Exception as exc:  # the broker is down: the sweep will pick these up
+            log.warning("could not send delivery of referral %s now: %s", referral_id, exc)
+            return
+
+
+@app.task(name="hub.deadline_sweep")
+def deadline_sweep() -> int:
+    """Take the escalation steps that are due (at the clock's "now"); idempotent."""
+    from hub.deadlines import clock
+    from hub.deadlines.escalation import sweep_deadlines
+
+    settings = get_settings()
+    with session_scope() as session:
+        result = sweep_deadlines(
+            session, get_registry(), clock.now(), settings.deadline_sweep_batch_size
+        )
+    if result.steps:
+        log.info("deadline sweep: %s", result)
+    return result.steps
+
+
+@app.task(name="hub.notification_sweep")
+def notification_sweep() -> int:
+    """Send a task for every recorded message that is due."""
+    from hub.db.types import utcnow
+    from hub.notifications.outbox import claim_due_notifications
+
+    settings = get_settings()
+    lease = timedelta(seconds=settings.notification_lease_seconds)
+    room = queue_room(settings.sweep_batch_size)  # asked of the broker before the claim begins
+    with session_scope() as session:
+        ids = claim_due_notifications(session, utcnow(), lease, room)
+    for notification_id in ids:
+        send_notification_task.delay(notification_id)
+    return len(ids)
+
+
+@app.task(name="hub.send_notification", acks_late=True, reject_on_worker_lost=True)
+def send_notification_task(notification_id: int) -> str:
+    from hub.notifications.sending import send_notification
+
+    return send_notification(notification_id, get_settings())
