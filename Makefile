@@ -26,6 +26,8 @@ services:
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 test: system-deps services venv lint
 	$(BIN)/pytest

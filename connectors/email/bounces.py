@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from email.parser import HeaderParser
 from email.policy import default as default_policy
+from typing import cast
 
 from connectors.email.composing import REFERRAL_HEADER
 
@@ -34,7 +35,9 @@ class Bounce:
 
 def is_bounce(message: EmailMessage) -> bool:
     if message.get_content_type() == "multipart/report":
-        return message.get_param("report-type", "").lower() == "delivery-status"
+        # A str but for an RFC 2231-encoded value, which the stubs allow and bounces never use.
+        report_type = cast(str, message.get_param("report-type", ""))
+        return report_type.lower() == "delivery-status"
     sender = str(message.get("From") or "") + str(message.get("Return-Path") or "")
     subject = str(message.get("Subject") or "")
     return bool(_DAEMON_SENDER.search(sender) and _BOUNCE_SUBJECT.search(subject))
@@ -48,9 +51,11 @@ def read_bounce(message: EmailMessage) -> Bounce:
         if content_type in ("message/delivery-status", "message/global-delivery-status"):
             reasons.extend(_recipient_reasons(part))
         elif content_type in ("message/rfc822", "message/global"):
-            returned = returned or _headers_of(part.get_payload()[0])
+            # The payload of a message/rfc822 part is a list holding the one returned message.
+            returned = returned or _headers_of(cast(list[Message], part.get_payload())[0])
         elif content_type in ("text/rfc822-headers", "text/global-headers"):
-            text = part.get_payload(decode=True).decode("utf-8", "replace")
+            # A part that is not multipart decodes to bytes.
+            text = cast(bytes, part.get_payload(decode=True)).decode("utf-8", "replace")
             returned = returned or _headers_of(HeaderParser(policy=default_policy).parsestr(text))
     if not returned:
         returned = _headers_quoted_in(message)
@@ -62,7 +67,7 @@ def _recipient_reasons(part: Message) -> list[str]:
     # The parser gives a delivery-status part as blocks of fields: the message's, then one per
     # recipient.
     reasons = []
-    for block in part.get_payload()[1:]:
+    for block in cast(list[Message], part.get_payload())[1:]:
         if str(block.get("Action", "")).lower() not in ("failed", "delayed", ""):
             continue
         recipient = str(block.get("Final-Recipient", "")).partition(";")[2].strip()
@@ -80,7 +85,7 @@ def _headers_of(message: Message) -> dict[str, str]:
 def _headers_quoted_in(message: EmailMessage) -> dict[str, str]:
     body = message.get_body(preferencelist=("plain",))
     text = str(body.get_content()) if body is not None else ""
-    found = {}
+    found: dict[str, str] = {}
     for name, value in _QUOTED_HEADER.findall(text):
         canonical = "Message-ID" if name.lower() == "message-id" else REFERRAL_HEADER
         found.setdefault(canonical, value.strip())

@@ -79,7 +79,11 @@ class EmailConnector(Connector):
         recipients = [*self.email.recipients, *self.email.cc]
         refused = send(self.email.smtp, message, recipients)
         message_id = str(message["Message-ID"])
-        raw = {"message_id": message_id, "reference": referral.reference, "to": recipients}
+        raw: dict[str, Any] = {
+            "message_id": message_id,
+            "reference": referral.reference,
+            "to": recipients,
+        }
         if refused:
             raw["refused"] = refused
         return Receipt(referral_id=referral.referral_id, external_id=message_id, raw=raw)
@@ -198,7 +202,10 @@ def _reply_update(
     message: EmailMessage, thread: Thread, statuses: Mapping[str, str], common: dict[str, Any]
 ) -> AgencyUpdate:
     parsed = parse_reply(reply_text(message))
-    found = {"external_id": thread.external_id, "referral_reference": thread.reference}
+    found: dict[str, Any] = {
+        "external_id": thread.external_id,
+        "referral_reference": thread.reference,
+    }
     if not thread.found:
         note = "answers no referral mail (no In-Reply-To/References) and names no reference"
         return AgencyUpdate(kind=UpdateKind.UNMATCHED, note=note, result=parsed.result, **common)

@@ -7,7 +7,7 @@ Deadlines are shown in the Iranian calendar, in Tehran time, with Persian digits
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -58,7 +58,7 @@ def render_referral(
     environment: jinja2.Environment,
     referral: OutgoingReferral,
     statuses: Mapping[str, str],
-    attachment_links: list[Mapping[str, Any]],
+    attachment_links: Sequence[Mapping[str, Any]],
 ) -> RenderedReferral:
     context = {
         "referral": referral,

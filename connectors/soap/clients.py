@@ -15,7 +15,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import zeep
@@ -113,8 +113,11 @@ def build_client(
     )
     port = select_port(client, settings)
     address = settings.get("endpoint") or port.binding_options.get("address")
-    service = client.create_service(port.binding.name.text, address)
-    return SoapClient(client, service, port.binding, transport)
+    # zeep's Port starts with binding None and sets it when the WSDL is resolved, which
+    # zeep.Client has done; the agreement's port is a SOAP one.
+    binding = cast(SoapBinding, port.binding)
+    service = client.create_service(binding.name.text, address)
+    return SoapClient(client, service, binding, transport)
 
 
 def _transport(

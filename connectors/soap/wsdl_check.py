@@ -32,7 +32,8 @@ def children(xsd_type: Type | None) -> dict[str, Element]:
 
 def missing_field(xsd_type: Type | None, path: str, operation: str) -> str | None:
     """Why ``path`` does not exist in the input, or None when it does."""
-    node_type, walked = xsd_type, []
+    node_type = xsd_type
+    walked: list[str] = []
     for name in path.split("."):
         fields = children(node_type)
         if name not in fields:

@@ -15,7 +15,7 @@ in the OpenAPI document as ``x-roles`` on each operation; a test fails on a rout
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, FastAPI, Request, routing
 from fastapi.routing import APIRoute
@@ -100,7 +100,9 @@ class AgencyScope(Access):
     def __init__(self, *readers: Role) -> None:
         super().__init__(Role.AGENCY, *readers)
 
-    async def __call__(self, agreement: str, caller: CallerDep) -> Principal | None:  # type: ignore[override]
+    async def __call__(  # type: ignore[override]  # FastAPI also passes the path's agreement
+        self, agreement: str, caller: CallerDep
+    ) -> Principal | None:
         principal = self.check(caller)
         assert principal is not None
         if principal.role is Role.AGENCY and principal.agreement_id != agreement:
@@ -137,7 +139,8 @@ def api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
     """Every API route of the app with its full path, included routers walked."""
     for context in routing.iter_route_contexts(app.routes):
         if isinstance(context.route, APIRoute):
-            yield context.path_format, context.route
+            # Optional for a route of any kind; an APIRoute always has its path format.
+            yield cast(str, context.path_format), context.route
 
 
 def publish_roles(app: FastAPI) -> None:
@@ -155,7 +158,7 @@ def publish_roles(app: FastAPI) -> None:
                     operation["x-roles"] = roles
         return schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's way to amend the document
 
 
 __all__ = [

@@ -150,9 +150,9 @@ class SecurityHeaders:
 def install_protection(app: FastAPI) -> None:
     install_log_masking()
     publish_roles(app)
-    app.add_middleware(NulGuard)  # type: ignore[arg-type]  # inside BodyGuard: reads bounded
-    app.add_middleware(BodyGuard)  # type: ignore[arg-type]
-    app.add_middleware(SecurityHeaders)  # type: ignore[arg-type]
+    app.add_middleware(NulGuard)  # inside BodyGuard: reads bounded
+    app.add_middleware(BodyGuard)
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(AccessDenied)
     async def _denied(_: Request, exc: AccessDenied) -> JSONResponse:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import typer
 from rich.console import Console
@@ -34,7 +34,7 @@ def report(
         progress.advance(task)
         table = rows(board, lambda a: agency_names(registry, a)["agency_fa"])
         progress.advance(task)
-        kind: Literal["xlsx", "csv", "html"] = fmt  # type: ignore[assignment]
+        kind = cast(Literal["xlsx", "csv", "html"], fmt)  # checked against these three above
         write(target, kind, f"گزارش عملکرد دستگاه‌ها — {period.label_in('fa')}", table)
         progress.advance(task)
     Console().print(f"wrote {target} ({len(table) - 1} agencies)")

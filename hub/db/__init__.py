@@ -1,1 +1,4 @@
-"""Durable state: the tables, the engine and sessions, and Alembic migrations."""
+"""Durable state: the tables, the engine and sessions, bulk writes, and Alembic migrations.
+
+May import: hub.core.
+"""

@@ -42,7 +42,7 @@ def insert_rows(
     *,
     ignore_duplicates: bool = False,
     returning: Sequence[str] = (),
-) -> list[Row[Any]]:
+) -> list[Row[*tuple[Any, ...]]]:
     """Insert ``rows`` (dicts with the same keys, or ``ValueError``) into ``model``'s table.
 
     ``ignore_duplicates``: a row that breaks a unique constraint is skipped (``ON CONFLICT DO
@@ -74,7 +74,9 @@ FEW_ROWS = 16  # up to this many rows on PostgreSQL: one plain multi-row insert
 
 
 @functools.cache
-def _batched_insert(dialect: str, table: Any, ignore_duplicates: bool, returning: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _batched_insert(
+    dialect: str, table: Any, ignore_duplicates: bool, returning: tuple[str, ...]
+) -> Any:
     """The dialect's ``INSERT`` for a list of parameter dicts; built once per shape."""
     statement = _dialect_insert(dialect, table)
     if ignore_duplicates:
@@ -160,7 +162,8 @@ def update_rows(
     if any(row.keys() != rows[0].keys() for row in rows):
         raise ValueError(f"rows for {table.name} must all name the same columns")
     statement = _row_update(table, keys, tuple(where))
-    return int(session.execute(statement, list(rows)).rowcount)  # type: ignore[attr-defined]
+    result = session.execute(statement, list(rows))
+    return int(result.rowcount)  # type: ignore[attr-defined]  # a CursorResult, typed as Result
 
 
 @functools.cache

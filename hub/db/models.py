@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from hub.db.types import BigId, Json, UtcDateTime, utcnow
@@ -13,6 +13,11 @@ from hub.db.types import BigId, Json, UtcDateTime, utcnow
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime(), dict[str, Any]: Json}
+
+    if TYPE_CHECKING:
+        # Every model here is mapped to one Table; DeclarativeBase types it as any FromClause,
+        # which insert() and update() refuse.
+        __table__: ClassVar[Table]
 
 
 class Request(Base):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from hub.agreements.model import Agreement
@@ -66,12 +67,21 @@ class Duration:
         return moment
 
 
+class EscalationAction(StrEnum):
+    """What a rung of the ladder does (``escalation[].action`` in schemas/agreement.schema.json)."""
+
+    REMIND_AGENCY = "remind_agency"  # on the agency's own system, or by e-mail to its contacts
+    NOTIFY_SUPERVISOR = "notify_supervisor"  # the agency's supervisor, by e-mail
+    RECORD_VIOLATION = "record_violation"  # a violation, for the figures and the inspection
+    NOTIFY_INSPECTION = "notify_inspection"  # the inspection office, by e-mail
+
+
 @dataclass(frozen=True)
 class Rung:
     index: int
     deadline: str
     at_percent: int
-    action: str
+    action: EscalationAction
     repeat_every: Duration | None
 
 
@@ -96,7 +106,7 @@ def _policy(_id: str, _version: str, request_type: str, agreement: Agreement) ->
             index=i,
             deadline=rung["deadline"],
             at_percent=int(rung.get("at_percent", 100)),
-            action=rung["action"],
+            action=EscalationAction(rung["action"]),
             repeat_every=Duration.parse(rung["repeat_every"]) if "repeat_every" in rung else None,
         )
         for i, rung in enumerate(agreement.document.get("escalation") or [])

@@ -37,7 +37,14 @@ from hub.db.bulk import dialect_insert, insert_rows
 from hub.db.models import Event, Referral, Request
 from hub.db.models_deadlines import EscalationStep, Violation
 from hub.db.types import utcnow
-from hub.deadlines.due_times import DeadlinePolicy, Firing, calendars, late_by, plan
+from hub.deadlines.due_times import (
+    DeadlinePolicy,
+    EscalationAction,
+    Firing,
+    calendars,
+    late_by,
+    plan,
+)
 from hub.notifications.agency_reminders import ReminderRoute, reminder_rows
 from hub.notifications.messages import Rendered, render
 from hub.notifications.outbox import message_row, record_notifications
@@ -200,7 +207,7 @@ def _record_violations(session: Session, new: list[tuple[int, _Due]], now: datet
             "late_seconds": d.late_seconds,
         }
         for _, d in new
-        if d.firing.rung.action == "record_violation"
+        if d.firing.rung.action is EscalationAction.RECORD_VIOLATION
     ]
     if not rows:
         return 0
@@ -213,12 +220,12 @@ def _record_violations(session: Session, new: list[tuple[int, _Due]], now: datet
     return len(rows)
 
 
-def _recipients(agreement: Agreement, action: str) -> list[tuple[str, str]]:
+def _recipients(agreement: Agreement, action: EscalationAction) -> list[tuple[str, str]]:
     """(name, email) of who hears about ``action``."""
     agency = agreement.document.get("agency") or {}
-    if action == "notify_supervisor":
+    if action is EscalationAction.NOTIFY_SUPERVISOR:
         people = [agency["supervisor"]] if agency.get("supervisor") else []
-    elif action == "notify_inspection":
+    elif action is EscalationAction.NOTIFY_INSPECTION:
         office = (agreement.document.get("notifications") or {}).get("inspection_office")
         people = [office] if office else []
     else:
@@ -231,7 +238,7 @@ def _record_messages(session: Session, new: list[tuple[int, _Due]], route: Remin
     for step_id, d in new:
         action = d.firing.rung.action
         key = f"step:{step_id}:{action}"
-        if action == "remind_agency":
+        if action is EscalationAction.REMIND_AGENCY:
             reminder = {
                 "kind": ReminderKind.DEADLINE,
                 "deadline": d.firing.rung.deadline,
@@ -257,7 +264,7 @@ def _record_messages(session: Session, new: list[tuple[int, _Due]], route: Remin
     return record_notifications(session, rows)
 
 
-def _letter(d: _Due, action: str, name: str = "") -> Rendered:
+def _letter(d: _Due, action: EscalationAction, name: str = "") -> Rendered:
     return render(
         action,
         agency=d.agreement.name_fa,

@@ -75,7 +75,7 @@ def deliver_referrals(
 ) -> list[DeliveryOutcome]:
     """Deliver these pending referrals of one agreement now, as one batch, whenever they were
     due; the outcomes of those still pending and not taken by another worker."""
-    where = [Referral.id.in_(list(referral_ids))]
+    where: list[ColumnElement[bool]] = [Referral.id.in_(list(referral_ids))]
     return _deliver(registry, settings, worker, where, limit=len(referral_ids))
 
 
@@ -125,7 +125,7 @@ def _claim(
     with session_scope() as session:
         now = utcnow()
         conditions = where(now) if callable(where) else where
-        rows = session.execute(
+        rows: Sequence[tuple[Referral, Request]] = session.execute(
             select(Referral, Request)
             .join(Request, Request.id == Referral.request_id)
             .options(defer(Request.original))  # the citizen's own text: not sent anywhere

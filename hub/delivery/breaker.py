@@ -23,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import redis
 
@@ -136,13 +136,13 @@ class RedisBreakers:
         self._succeeded(keys=[KEY.format(agreement_id)])
 
     def failed(self, agreement_id: str, policy: BreakerPolicy, now: float) -> None:
-        args = [repr(now), policy.failure_threshold, repr(policy.open_seconds)]
+        args: list[str | int] = [repr(now), policy.failure_threshold, repr(policy.open_seconds)]
         self._failed(keys=[KEY.format(agreement_id)], args=args)
 
     def view(self, agreement_id: str) -> BreakerView:
-        raw = {
-            k.decode(): v.decode() for k, v in self.client.hgetall(KEY.format(agreement_id)).items()
-        }
+        # The client does not decode responses (redis_client): keys and values are bytes.
+        stored = cast(dict[bytes, bytes], self.client.hgetall(KEY.format(agreement_id)))
+        raw = {k.decode(): v.decode() for k, v in stored.items()}
         state = BreakerState(raw.get("state", "closed"))
         open_until = float(raw["open_until"]) if state is BreakerState.OPEN else None
         return BreakerView(state, int(raw.get("failures", 0)), open_until)

@@ -123,7 +123,9 @@ def waiting_tasks(queue: str | None = None) -> int:
         with app.connection_for_write() as connection:
             channel = connection.default_channel
             try:
-                declared = channel.queue_declare(queue=queue, passive=True)
+                declared = channel.queue_declare(  # type: ignore[attr-defined]  # not in kombu-stubs
+                    queue=queue, passive=True
+                )
             except connection.channel_errors:  # not declared yet, or (Redis) an empty list
                 return 0
             finally:

@@ -33,7 +33,7 @@ from hub.db.models import DeliveryAttempt, Referral
 from hub.db.session import session_scope
 from hub.db.types import utcnow
 from hub.plugins.connector import OutgoingReferral, Receipt
-from hub.referrals.events import EventKind, event_row, insert_events, record
+from hub.referrals.events import AlertKind, EventKind, event_row, insert_events, record
 from hub.referrals.lifecycle import move_changes, transition
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ def _judge(p: Pushed, settings: Settings, now: datetime) -> _Verdict:
     if error.permanent or policy.exhausted(number):
         why = "permanent error" if error.permanent else f"gave up after {number} attempts"
         reason = f"{why}: {error.message}"
-        alert = {"alert": "delivery_failed", "agreement": claim.referral.agreement_id}
+        alert = {"alert": str(AlertKind.DELIVERY_FAILED), "agreement": claim.referral.agreement_id}
         return _Verdict(
             DeliveryOutcome.FAILED,
             S.DELIVERY_FAILED,
@@ -174,7 +174,7 @@ def _write_together(
             }
         )
         ids = (referral.request_id, referral.id)
-        reason = {"reason": verdict.reason} if verdict.reason else {}
+        reason: dict[str, Any] = {"reason": verdict.reason} if verdict.reason else {}
         moved = (referral.state, verdict.to)
         events.append(event_row(EventKind.REFERRAL_STATE, *ids, *moved, actor="worker", **reason))
         if verdict.follow is not None:
@@ -207,7 +207,10 @@ def _write_alone(p: Pushed, verdict: _Verdict, now: datetime) -> DeliveryOutcome
         ):
             if verdict.follow is not None:
                 kind, data = verdict.follow
-                ids = {"request_id": referral.request_id, "referral_id": referral.id}
+                ids: dict[str, Any] = {
+                    "request_id": referral.request_id,
+                    "referral_id": referral.id,
+                }
                 record(session, kind, **ids, actor="worker", **data)
             return verdict.outcome
         if verdict.outcome is DeliveryOutcome.DELIVERED:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
 from limits.errors import StorageError
@@ -43,7 +43,8 @@ def _storage() -> Storage:
     url = shared_redis_url(get_settings())
     if url is None:
         return MemoryStorage()
-    return storage_from_string(url, socket_timeout=1, socket_connect_timeout=1)
+    # A redis:// URL gives the synchronous storage; only an async+ scheme would give the aio one.
+    return cast(Storage, storage_from_string(url, socket_timeout=1, socket_connect_timeout=1))
 
 
 class Throttle:

@@ -1,1 +1,4 @@
-"""``samad-hub demo``: the whole hub on embedded defaults, with sandboxed agencies, no servers."""
+"""``samad-hub demo``: the whole hub on embedded defaults, with sandboxed agencies, no servers.
+
+May import: hub.sandbox and every room below it.
+"""

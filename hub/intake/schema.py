@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
@@ -139,7 +139,10 @@ def _fa(number: object) -> str:
 def _translate(error: ValidationError) -> Iterator[FieldError]:
     parts = list(error.absolute_path)
     path = json_path(parts)
-    keyword, expected = error.validator, error.validator_value
+    # The stubs allow these fields to be unset (a hand-built error); an error from iter_errors
+    # always has them, and our schemas have no boolean subschemas, so `schema` is a mapping.
+    keyword, expected = cast(str, error.validator), cast(Any, error.validator_value)
+    schema = cast(Mapping[str, Any], error.schema)
     if keyword == "required":
         for name in expected:
             if isinstance(error.instance, Mapping) and name not in error.instance:
@@ -147,8 +150,8 @@ def _translate(error: ValidationError) -> Iterator[FieldError]:
                     json_path([*parts, name]), "is required", f"فیلد «{name}» الزامی است."
                 )
     elif keyword == "additionalProperties":
-        allowed = error.schema.get("properties", {})
-        for name in error.instance:
+        allowed = schema.get("properties", {})
+        for name in cast(Mapping[str, Any], error.instance):
             if name not in allowed:
                 yield FieldError(
                     json_path([*parts, name]),
@@ -156,7 +159,7 @@ def _translate(error: ValidationError) -> Iterator[FieldError]:
                     f"فیلد «{name}» شناخته‌شده نیست و مجاز نیست.",
                 )
     else:
-        message, message_fa = _describe(keyword, expected, error.schema)
+        message, message_fa = _describe(keyword, expected, schema)
         yield FieldError(path, message, message_fa)
 
 

@@ -64,7 +64,9 @@ def record_notifications(session: Session, rows: list[dict[str, Any]]) -> int:
     return len(insert_rows(session, Notification, full, ignore_duplicates=True, returning=("id",)))
 
 
-def message_row(key: str, kind: str, channel: str, recipient: str, text: Rendered, **ids: Any):  # type: ignore[no-untyped-def]
+def message_row(
+    key: str, kind: str, channel: str, recipient: str, text: Rendered, **ids: Any
+) -> dict[str, Any]:
     return {
         "key": key,
         "kind": kind,

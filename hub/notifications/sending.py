@@ -25,7 +25,7 @@ from hub.db.types import utcnow
 from hub.notifications.outbox import NotificationStatus
 from hub.plugins.manager import plugins
 from hub.plugins.notifier import Notifier, OutgoingMessage
-from hub.referrals.events import EventKind, record
+from hub.referrals.events import AlertKind, alert
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def _claim(notification_id: int, settings: Settings) -> tuple[OutgoingMessage, s
             )
             .execution_options(synchronize_session=False)
         )
-        if won.rowcount != 1:  # type: ignore[attr-defined]
+        if won.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult, typed as Result
             return None
         row = session.get_one(Notification, notification_id)
         session.refresh(row)
@@ -110,13 +110,12 @@ def _settle(
             row.status, row.next_attempt_at = str(NotificationStatus.FAILED), None
             why = "permanent error" if error.permanent else f"gave up after {attempt} attempts"
             instead = _fall_back(session, row)
-            record(
+            alert(
                 session,
-                EventKind.ALERT,
+                AlertKind.NOTIFICATION_FAILED,
                 request_id=row.request_id,
                 referral_id=row.referral_id,
                 actor="notifier",
-                alert="notification_failed",
                 notification=row.key,
                 channel=row.channel,
                 reason=f"{why}: {error.message}",

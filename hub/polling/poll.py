@@ -17,13 +17,15 @@ from sqlalchemy.orm import Session
 from hub.agreements.registry import AgreementRegistry
 from hub.core.errors import ConnectorError, NotFound
 from hub.core.metrics import observed_poll
+from hub.core.settings import get_settings
 from hub.core.states import POLLED
 from hub.db.models import Event, Referral
 from hub.db.session import session_scope
 from hub.db.types import utcnow
+from hub.delivery.gate import record_pushes
 from hub.plugins.connector import AgencyUpdate, Connector, Receipt
 from hub.polling.updates import UpdateOutcome, apply_updates
-from hub.referrals.events import EventKind, record
+from hub.referrals.events import AlertKind, EventKind, alert
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +76,12 @@ def poll_referrals(
     if not receipts:
         return []
     connector = registry.connector(agreement)
-    updates = _ask(agreement_id, connector, receipts)
+    try:
+        updates = _ask(agreement_id, connector, receipts)
+    except ConnectorError as exc:  # transient: asked again next interval (moved ahead already)
+        record_pushes(agreement, get_settings(), [exc])  # the breaker counts it, as for a push
+        raise
+    record_pushes(agreement, get_settings(), [None])
     with session_scope() as session:
         outcomes = apply_updates(session, agreement, updates, registry)
     # Only now, with the updates committed, may the source forget them (a mailbox moves mail).
@@ -85,24 +92,43 @@ def poll_referrals(
 def _ask(agreement_id: str, connector: Connector, receipts: list[Receipt]) -> list[AgencyUpdate]:
     """The connector's answer for these cases.
 
-    A transient failure is raised (everything is asked again next interval). A batch refused for
-    good is asked again in halves: an agency that refuses a whole batch for one case it does not
-    know (a batch endpoint's 404) would otherwise stop the polls of every other case of it. A
-    single case refused for good is alerted — once — and asked again next interval.
+    A transient failure is raised (everything is asked again next interval). A connector that
+    crashes (raises anything but a ConnectorError) is alerted and raised as a transient failure,
+    as a crash in ``push`` is. A batch refused for good is asked again in halves: an agency that
+    refuses a whole batch for one case it does not know (a batch endpoint's 404) would otherwise
+    stop the polls of every other case of it. A single case refused for good is alerted — once —
+    and asked again next interval.
     """
     try:
         return observed_poll(agreement_id, connector.poll, receipts)
     except ConnectorError as exc:
-        if not exc.permanent:
-            log.warning("polling %s failed: %s; asking again next interval", agreement_id, exc)
-            raise
-        if len(receipts) == 1:
-            _alert_refused(agreement_id, receipts[0], exc)
-            return []
+        error = exc
+    except Exception as exc:  # a connector's bug must not escape into Celery unrecorded
+        log.exception("the %s connector crashed polling %d cases", agreement_id, len(receipts))
+        _alert_crashed(agreement_id, receipts, exc)
+        raise ConnectorError(f"connector crashed: {exc!r}", permanent=False) from exc
+    if not error.permanent:
+        log.warning("polling %s failed: %s; asking again next interval", agreement_id, error)
+        raise error
+    if len(receipts) == 1:
+        _alert_refused(agreement_id, receipts[0], error)
+        return []
     half = len(receipts) // 2
     return _ask(agreement_id, connector, receipts[:half]) + _ask(
         agreement_id, connector, receipts[half:]
     )
+
+
+def _alert_crashed(agreement_id: str, receipts: list[Receipt], error: Exception) -> None:
+    """One alert for the batch (no referral of it is at fault), naming its referrals."""
+    with session_scope() as session:
+        alert(
+            session,
+            AlertKind.POLL_CRASHED,
+            agreement=agreement_id,
+            referrals=[r.referral_id for r in receipts],
+            reason=f"connector crashed: {error!r}",
+        )
 
 
 def _alert_refused(agreement_id: str, receipt: Receipt, error: ConnectorError) -> None:
@@ -114,20 +140,16 @@ def _alert_refused(agreement_id: str, receipt: Receipt, error: ConnectorError) -
         earlier = session.scalar(
             select(Event.id)
             .where(Event.referral_id == referral.id, Event.kind == str(EventKind.ALERT))
-            .where(Event.data["alert"].as_string() == POLL_REFUSED)
+            .where(Event.data["alert"].as_string() == str(AlertKind.POLL_REFUSED))
             .limit(1)
         )
         if earlier is None:
-            record(
+            alert(
                 session,
-                EventKind.ALERT,
+                AlertKind.POLL_REFUSED,
                 request_id=referral.request_id,
                 referral_id=referral.id,
-                alert=POLL_REFUSED,
                 agreement=agreement_id,
                 external_id=receipt.external_id,
                 reason=error.message,
             )
-
-
-POLL_REFUSED = "poll_refused"

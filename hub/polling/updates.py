@@ -26,7 +26,7 @@ from hub.db.models import Referral, Request
 from hub.intake.submit import route_request
 from hub.notifications.outbox import notify_citizen_of_result
 from hub.plugins.connector import AgencyUpdate, UpdateKind
-from hub.referrals.events import EventKind, record
+from hub.referrals.events import AlertKind, EventKind, alert, record
 from hub.referrals.lifecycle import transition
 
 log = logging.getLogger(__name__)
@@ -117,12 +117,11 @@ def _apply(
     target = agreement.map_status(update.status or "")
     stored.hub_state = str(target) if target else None
     if target is None:
-        record(
+        alert(
             session,
-            EventKind.ALERT,
+            AlertKind.UNKNOWN_AGENCY_STATUS,
             request_id=referral.request_id,
             referral_id=referral.id,
-            alert="unknown_agency_status",
             agreement=agreement.id,
             status=update.status,
         )
@@ -135,7 +134,7 @@ def _apply(
         return UpdateOutcome.UNCHANGED
     if _is_backwards(current, target):
         return UpdateOutcome.STALE
-    values = {"next_poll_at": None} if target not in POLLED else {}
+    values: dict[str, str | None] = {"next_poll_at": None} if target not in POLLED else {}
     values.update(agency_status=update.status, result=referral.result)
     if not transition(session, referral, target, actor=actor, values=values):
         return UpdateOutcome.REFUSED
@@ -158,12 +157,11 @@ def _bounce(
     reason = update.note or "the agency's system bounced the referral"
     values = {"next_poll_at": None, "last_error": reason}
     if transition(session, referral, S.DELIVERY_FAILED, actor=actor, values=values, reason=reason):
-        record(
+        alert(
             session,
-            EventKind.ALERT,
+            AlertKind.DELIVERY_FAILED,
             request_id=referral.request_id,
             referral_id=referral.id,
-            alert="delivery_failed",
             agreement=referral.agreement_id,
             reason=reason,
         )

@@ -32,6 +32,41 @@ class EventKind(StrEnum):
     ALERT = "alert"
 
 
+class AlertKind(StrEnum):
+    """What an ``alert`` event says went wrong (its ``data.alert``): each needs a person."""
+
+    DELIVERY_FAILED = "delivery_failed"  # a referral that will not reach its agency by itself
+    UNKNOWN_AGENCY_STATUS = "unknown_agency_status"  # a status the agreement's map lacks
+    POLL_REFUSED = "poll_refused"  # the agency refuses for good to answer for one case
+    POLL_CRASHED = "poll_crashed"  # the connector's poll raised something not a ConnectorError
+    NOTIFICATION_FAILED = "notification_failed"  # a message that could not be sent
+
+
+def alert(
+    session: Session,
+    kind: AlertKind,
+    *,
+    request_id: int | None = None,
+    referral_id: int | None = None,
+    actor: str = "hub",
+    **data: Any,
+) -> None:
+    """Append an ``alert`` event of ``kind`` (logged as an error too, see :func:`insert_events`)."""
+    insert_events(session, [alert_row(kind, request_id, referral_id, actor=actor, **data)])
+
+
+def alert_row(
+    kind: AlertKind,
+    request_id: int | None,
+    referral_id: int | None = None,
+    *,
+    actor: str = "hub",
+    **data: Any,
+) -> dict[str, Any]:
+    """An ``alert`` event of ``kind`` as a row for :func:`insert_events`."""
+    return event_row(EventKind.ALERT, request_id, referral_id, actor=actor, alert=str(kind), **data)
+
+
 def record(
     session: Session,
     kind: EventKind,

@@ -71,7 +71,7 @@ def transition(
         )
         .values(**changes)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult, typed as Result
         log.info("lost the race to move referral %s from %s", referral.id, from_state)
         return False
     for key, value in changes.items():

@@ -30,7 +30,7 @@ class SmtpOutbox:
         raw = envelope.content if isinstance(envelope.content, bytes) else b""
         message = BytesParser(policy=default_policy).parsebytes(raw)
         with self._lock:
-            self.mails.append(message)  # type: ignore[arg-type]
+            self.mails.append(message)
         return "250 OK"
 
     def to(self, address: str) -> list[EmailMessage]:

@@ -97,9 +97,10 @@ class FaultMiddleware:
             return
         fault = self.faults.take(scope["method"], scope["path"])
         if fault.mode is FaultMode.SLOW:
-            receive = await _sleep_unless_client_leaves(receive, fault.delay_seconds)
-            if receive is None:
+            replay = await _sleep_unless_client_leaves(receive, fault.delay_seconds)
+            if replay is None:
                 return
+            receive = replay
         elif fault.mode is FaultMode.ERROR500:
             await _answer(send, 500, b'{"error": "internal server error"}', b"application/json")
             return

@@ -115,6 +115,11 @@ class TicketStore:
         with self._lock:
             return self._tickets.get(ticket_id)
 
+    def count_with(self, key: str, value: Any) -> int:
+        """How many tickets were opened with ``data[key] == value`` (a test's own count)."""
+        with self._lock:
+            return sum(1 for ticket in self._tickets.values() if ticket.data.get(key) == value)
+
     def stats(self) -> Stats:
         with self._lock:
             per_key = self._counters.created_per_key.values()

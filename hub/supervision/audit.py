@@ -21,7 +21,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
@@ -62,7 +62,9 @@ def seal(session: Session, limit: int = 5000) -> int:
     last = session.execute(
         select(Event.seq, Event.chain_hash).where(Event.seq.is_not(None)).order_by(Event.seq.desc())
     ).first()
-    seq, previous = (last[0], last[1]) if last else (0, GENESIS)
+    # A sealed event's seq is not null (the where clause) and sealing wrote its chain_hash too;
+    # the row type cannot know that from the query.
+    seq, previous = cast(tuple[int, str], (last[0], last[1])) if last else (0, GENESIS)
     events = session.scalars(
         select(Event).where(Event.seq.is_(None)).order_by(Event.id).limit(limit)
     ).all()

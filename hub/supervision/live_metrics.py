@@ -75,7 +75,7 @@ def exposition() -> tuple[bytes, str]:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         MultiProcessCollector(registry)
     else:
-        registry = REGISTRY  # type: ignore[assignment]
+        registry = REGISTRY
     body = generate_latest(registry) + generate_latest(_OVERDUE_REGISTRY)
     return body, CONTENT_TYPE_LATEST
 

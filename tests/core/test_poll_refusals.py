@@ -5,16 +5,20 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from hub.agreements.registry import get_registry
+from hub.core.errors import ConnectorError
 from hub.core.settings import get_settings
 from hub.db.models import Event, Referral
 from hub.db.session import session_scope
 from hub.db.types import utcnow
 from hub.delivery.batch import DeliveryOutcome, deliver_referrals
+from hub.delivery.breaker import get_breakers
 from hub.intake.submit import submit_request
-from hub.polling.poll import POLL_REFUSED, poll_referrals
+from hub.polling.poll import poll_referrals
+from hub.referrals.events import AlertKind
 from tests.support.fixtures import Sandboxes
 from tests.support.requests import citizen_request
 
@@ -62,8 +66,43 @@ def test_a_batch_refused_for_one_unknown_case_still_brings_the_others(
     assert len(outcomes) == 3  # one update for each known case
     alerts = _alerts(unknown)
     assert len(alerts) == 1
-    assert alerts[0]["alert"] == POLL_REFUSED and alerts[0]["external_id"] == case
+    assert alerts[0]["alert"] == AlertKind.POLL_REFUSED and alerts[0]["external_id"] == case
     assert "404" in alerts[0]["reason"]
     assert not any(_alerts(referral_id) for referral_id in known)
     assert len(poll_referrals("golestan-water", ids, registry)) == 3
     assert len(_alerts(unknown)) == 1  # alerted once, not at every interval
+
+
+def test_a_connector_that_crashes_in_poll_is_alerted_counted_and_answers_once_it_works(
+    database: str, clean_sandboxes: Sandboxes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry, settings = get_registry(), get_settings()
+    known = _registered(2)
+    assert deliver_referrals(known, registry, settings) == [DeliveryOutcome.DELIVERED] * 2
+    with session_scope() as session:  # polled by this test only
+        session.execute(update(Referral).where(Referral.id.in_(known)).values(next_poll_at=FAR))
+    connector = registry.connector(registry.get("golestan-water"))
+
+    def crash(receipts: object) -> list[object]:
+        raise KeyError("status")  # a connector's bug, not a ConnectorError
+
+    monkeypatch.setattr(connector, "poll", crash)
+    breakers = get_breakers()
+    breakers.reset("golestan-water")
+    try:
+        with pytest.raises(ConnectorError) as caught:
+            poll_referrals("golestan-water", known, registry)
+        assert not caught.value.permanent and "connector crashed" in caught.value.message
+        assert breakers.view("golestan-water").failures >= 1  # counted, as a push's crash is
+        with session_scope() as session:
+            crashes = [
+                e.data
+                for e in session.scalars(select(Event).where(Event.kind == "alert"))
+                if e.data.get("alert") == AlertKind.POLL_CRASHED
+                and set(e.data.get("referrals", [])) == set(known)
+            ]
+        assert len(crashes) == 1 and "KeyError" in crashes[0]["reason"]
+    finally:
+        breakers.reset("golestan-water")
+    monkeypatch.undo()
+    assert len(poll_referrals("golestan-water", known, registry)) == 2  # answered once it works

@@ -37,7 +37,8 @@ class AgencyConnectorNotifier(Notifier):
         registry = get_registry()
         with session_scope() as session:
             row = session.get_one(Notification, message.notification_id)
-            if row.referral_id is None or not (row.detail or {}).get("reminder"):
+            detail = row.detail or {}
+            if row.referral_id is None or not detail.get("reminder"):
                 raise NotifierError(f"{message.key} is not a reminder of a referral", True)
             referral = session.get_one(Referral, row.referral_id)
             request = session.get_one(Request, referral.request_id)
@@ -53,7 +54,7 @@ class AgencyConnectorNotifier(Notifier):
                 referral.external_id,
                 message.subject,
                 message.body,
-                row.detail["reminder"],
+                detail["reminder"],
             )
         try:
             registry.connector(agreement).remind(payload, reminder)

@@ -116,5 +116,6 @@ class _Handler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or envelope.content
+        assert content is not None  # aiosmtpd has read the message before it calls handle_DATA
         self._sandbox.take(content if isinstance(content, bytes) else content.encode())
         return "250 Message accepted for delivery"

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, and_, case, cast, func, null, or_, select, union_all
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import CompoundSelect, Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from hub.core.states import POLLED, ReferralState
@@ -56,7 +56,7 @@ def _keys(source: Any, by_agency: bool, by_month: bool) -> list[Any]:
     return ([source.c.agreement_id] if by_agency else []) + ([source.c.month] if by_month else [])
 
 
-def _grouped(query: Select[Any], keys: list[Any]) -> Select[Any]:
+def _grouped(query: Select[*tuple[Any, ...]], keys: list[Any]) -> Select[*tuple[Any, ...]]:
     return query.group_by(*keys) if keys else query
 
 
@@ -104,7 +104,14 @@ def _late(now: datetime) -> dict[str, ColumnElement[bool]]:
     return {name: and_(unmet, _DUE[name] < now) for name, unmet in rows.unmet_deadlines().items()}
 
 
-def _not_due_yet(session, period, now, by_agency, by_month, only) -> dict[Key, dict[str, int]]:  # type: ignore[no-untyped-def]
+def _not_due_yet(
+    session: Session,
+    period: Period,
+    now: datetime,
+    by_agency: bool,
+    by_month: bool,
+    only: str | None,
+) -> dict[Key, dict[str, int]]:
     """Deadlines of the period's unresolved referrals unmet and not due yet, counted live.
 
     Few: only referrals with a deadline after ``now``, found by a partial index per deadline.
@@ -139,6 +146,7 @@ def _percentiles(
         [*keys, buckets.c.measure, buckets.c.bucket],
     ).cte("summed")
     skeys = _keys(summed, by_agency, by_month)
+    histograms: Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]
     histograms = select(*skeys, summed.c.measure, summed.c.bucket, summed.c.n)
     if with_total:
         pooled = select(

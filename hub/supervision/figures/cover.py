@@ -36,8 +36,8 @@ def of_period(
     """
     agencies = [only] if only else None
     months: list[str] = []
-    counts: list[Select[Any]] = []
-    buckets: list[Select[Any]] = []
+    counts: list[Select[*tuple[Any, ...]]] = []
+    buckets: list[Select[*tuple[Any, ...]]] = []
 
     def days(label: str, part: Period, sign: int) -> None:
         counts.append(_day_rows(label, FigureDay, part, sign, agencies, COUNTS))
@@ -92,7 +92,7 @@ def _coarsest(months: list[str]) -> list[str]:
 
 def _stored(
     table: Any, labels: list[str], agencies: Sequence[str] | None, names: list[str]
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     columns = (table.__table__.c[name] for name in names)
     return select(*columns).where(*labelled(table, labels, agencies))
 
@@ -104,7 +104,7 @@ def _day_rows(
     sign: int,
     agencies: Sequence[str] | None,
     signed: list[str],
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     """The stored rows of ``days`` as rows of month ``label``; ``signed`` columns times ``sign``."""
     columns = []
     for column in table.__table__.columns:

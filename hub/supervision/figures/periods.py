@@ -60,7 +60,7 @@ class Period:
         """The Jalali months this period touches, each cut to the period."""
         first = to_jalali(self.start.astimezone(TEHRAN).date())
         year, month = first.year, first.month
-        months = []
+        months: list[Period] = []
         while True:
             label = f"{year}-{month:02d}"
             start, end = parse_jalali_month(label)

@@ -66,10 +66,14 @@ def _redo_days(session: Session, groups: rows.Groups) -> None:
 
 
 def _replace(
-    session: Session, label: str, sums: list[Select[Any]], agencies: Sequence[str] | None
+    session: Session,
+    label: str,
+    sums: list[Select[*tuple[Any, ...]]],
+    agencies: Sequence[str] | None,
 ) -> None:
     """Replace the ``figure_months`` and ``figure_buckets`` rows of ``label`` by ``sums``."""
-    for table, query in zip((FigureMonth, FigureBucket), sums, strict=True):
+    tables: tuple[type[FigureMonth] | type[FigureBucket], ...] = (FigureMonth, FigureBucket)
+    for table, query in zip(tables, sums, strict=True):
         session.execute(_of(delete(table).where(table.month == label), table, agencies))
         _insert(session, table, query)
 
@@ -107,8 +111,8 @@ def _of(statement: Any, table: Any, agencies: Sequence[str] | None) -> Any:
     return statement if agencies is None else statement.where(table.agreement_id.in_(agencies))
 
 
-def _insert(session: Session, table: Any, query: Select[Any]) -> None:
-    names = [column.name for column in query.selected_columns]  # type: ignore[attr-defined]
+def _insert(session: Session, table: Any, query: Select[*tuple[Any, ...]]) -> None:
+    names = [column.name for column in query.selected_columns]
     session.execute(table.__table__.insert().from_select(names, query))
 
 
@@ -150,10 +154,10 @@ def _redo_changed(
     return sorted(changed)
 
 
-def _add(session: Session, table: Any, query: Select[Any], keys: list[str]) -> None:
+def _add(session: Session, table: Any, query: Select[*tuple[Any, ...]], keys: list[str]) -> None:
     """Add ``query``'s rows to ``table``'s rows of the same ``keys`` (insert those not there)."""
     insert = dialect_insert(session, table)
-    names = [column.name for column in query.selected_columns]  # type: ignore[attr-defined]
+    names = [column.name for column in query.selected_columns]
     statement = insert.from_select(names, query)
     current = table.__table__.c
     session.execute(

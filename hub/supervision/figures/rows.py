@@ -136,7 +136,7 @@ def _days(groups: Groups) -> list[Period]:
     return sorted({day for _, days in groups for day in days}, key=lambda day: day.start)
 
 
-def day_counts(groups: Groups) -> Select[Any]:
+def day_counts(groups: Groups) -> Select[*tuple[Any, ...]]:
     """Rows shaped like ``figure_days`` for the days of ``groups``: referrals received on them,
     violations recorded and feedback given on them, each counted by its own query, then summed."""
     days = _days(groups)
@@ -153,7 +153,7 @@ def _shaped(day: Any, agency: Any, counts: dict[str, Any]) -> list[Any]:
     return [day.label("day"), agency.label("agreement_id"), *values]
 
 
-def _referral_counts(groups: Groups, days: Sequence[Period]) -> Select[Any]:
+def _referral_counts(groups: Groups, days: Sequence[Period]) -> Select[*tuple[Any, ...]]:
     view_met, view_done = _met_and_done(seen(), Referral.view_due_at)
     act_met, act_done = _met_and_done(acted(), Referral.act_due_at)
     result_met, result_done = _met_and_done(Referral.resolved_at, Referral.result_due_at)
@@ -179,10 +179,10 @@ def _referral_counts(groups: Groups, days: Sequence[Period]) -> Select[Any]:
     )
 
 
-def _dated_counts(groups: Groups, days: Sequence[Period]) -> list[Select[Any]]:
+def _dated_counts(groups: Groups, days: Sequence[Period]) -> list[Select[*tuple[Any, ...]]]:
     """Violations recorded and feedback given on the days of ``groups``, per agency and day."""
     violation, feedback = Violation.__table__, Feedback.__table__
-    counts = {
+    counts: dict[Any, tuple[Any, dict[str, Any]]] = {
         violation: (violation.c.recorded_at, {"violations": func.count()}),
         feedback: (
             feedback.c.created_at,
@@ -205,7 +205,9 @@ def _dated_counts(groups: Groups, days: Sequence[Period]) -> list[Select[Any]]:
     return selects
 
 
-def changed_since(start: datetime, end: datetime, since: datetime) -> list[Select[Any]]:
+def changed_since(
+    start: datetime, end: datetime, since: datetime
+) -> list[Select[*tuple[Any, ...]]]:
     """(agency, date) of rows dated in ``[start, end)`` that may have changed at or after ``since``.
 
     A referral changed moves its ``updated_at``; the hub stamps a violation's ``recorded_at`` and
@@ -225,11 +227,11 @@ def changed_since(start: datetime, end: datetime, since: datetime) -> list[Selec
 
 def _dated_between(
     table: Any, column: Any, start: datetime, end: datetime, where: ColumnElement[bool]
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     return select(table.c.agreement_id, column).where(column >= start, column < end, where)
 
 
-def day_buckets(groups: Groups) -> list[Select[Any]]:
+def day_buckets(groups: Groups) -> list[Select[*tuple[Any, ...]]]:
     """Rows shaped like ``figure_day_buckets`` for the same referrals, one query per measure."""
     selects = []
     day = day_of(_days(groups))
@@ -284,7 +286,7 @@ def _changed_buckets(groups: Groups) -> Any:
     return select(*keys, change.label("referrals")).group_by(*keys).having(change != 0).subquery()
 
 
-def changes_of_days(groups: Groups) -> list[Select[Any]]:
+def changes_of_days(groups: Groups) -> list[Select[*tuple[Any, ...]]]:
     """Rows shaped like ``figure_days`` and ``figure_day_buckets``: what redoing ``groups``
     changes in them, to add to the stored rows (only rows that change)."""
     counts, buckets = _changed_counts(groups), _changed_buckets(groups)
@@ -294,7 +296,7 @@ def changes_of_days(groups: Groups) -> list[Select[Any]]:
     ]
 
 
-def changes_of_months(groups: Groups, labels: Sequence[str]) -> list[Select[Any]]:
+def changes_of_months(groups: Groups, labels: Sequence[str]) -> list[Select[*tuple[Any, ...]]]:
     """Rows shaped like ``figure_months`` and ``figure_buckets`` for each of ``labels`` (a month,
     its quarter, its year): what redoing ``groups``, days of that month, changes in them.
 
@@ -313,7 +315,7 @@ def changes_of_months(groups: Groups, labels: Sequence[str]) -> list[Select[Any]
     ]
 
 
-def _for_each(labels: Sequence[str], rows_: Any, names: list[str]) -> Select[Any]:
+def _for_each(labels: Sequence[str], rows_: Any, names: list[str]) -> Select[*tuple[Any, ...]]:
     """``rows_`` once for each of ``labels``, labelled in a first column ``month``."""
     each = [select(literal(label).label("month")) for label in labels]
     months = (union_all(*each) if len(each) > 1 else each[0]).subquery()
@@ -338,7 +340,7 @@ def on_days(table: Any, period: Period, agencies: Sequence[str] | None) -> list[
     return where + ([table.agreement_id.in_(agencies)] if agencies is not None else [])
 
 
-def summed_counts(label: str, table: Any, where: list[Any]) -> Select[Any]:
+def summed_counts(label: str, table: Any, where: list[Any]) -> Select[*tuple[Any, ...]]:
     """``figure_months``-shaped rows labelled ``label``: ``table``'s rows matching, summed."""
     return (
         select(
@@ -351,7 +353,7 @@ def summed_counts(label: str, table: Any, where: list[Any]) -> Select[Any]:
     )
 
 
-def summed_buckets(label: str, table: Any, where: list[Any]) -> Select[Any]:
+def summed_buckets(label: str, table: Any, where: list[Any]) -> Select[*tuple[Any, ...]]:
     """``figure_buckets``-shaped rows labelled ``label``: ``table``'s rows matching, summed."""
     return (
         select(
@@ -366,7 +368,7 @@ def summed_buckets(label: str, table: Any, where: list[Any]) -> Select[Any]:
     )
 
 
-def month_of_days(month: Period, agencies: Sequence[str] | None) -> list[Select[Any]]:
+def month_of_days(month: Period, agencies: Sequence[str] | None) -> list[Select[*tuple[Any, ...]]]:
     """A month's rows (counts, buckets): the sums of its days."""
     return [
         summed_counts(month.label, FigureDay, on_days(FigureDay, month, agencies)),
@@ -376,7 +378,7 @@ def month_of_days(month: Period, agencies: Sequence[str] | None) -> list[Select[
 
 def span_of_parts(
     label: str, parts: Sequence[str], agencies: Sequence[str] | None
-) -> list[Select[Any]]:
+) -> list[Select[*tuple[Any, ...]]]:
     """A quarter's or year's rows (counts, buckets): the sums of its parts' rows."""
     return [
         summed_counts(label, FigureMonth, labelled(FigureMonth, parts, agencies)),

@@ -27,7 +27,7 @@ from hub.db.models import Request as CitizenRequest
 from hub.db.types import utcnow
 from hub.delivery.breaker import breaker_states
 from hub.delivery.dead_letters import resend as resend_dead_letter
-from hub.supervision.figures import current_month, figures, parse_period, trend
+from hub.supervision.figures import Period, current_month, figures, parse_period, trend
 from hub.web.dashboard import lists
 from hub.web.dashboard.charts import line_chart
 from hub.web.dashboard.i18n import Lang, words
@@ -55,7 +55,7 @@ def _render(request: Request, name: str, lang: Lang, **context: Any) -> HTMLResp
     )
 
 
-def _period_or_month(text: str | None):  # type: ignore[no-untyped-def]
+def _period_or_month(text: str | None) -> Period:
     try:
         return parse_period(text) if text else current_month(utcnow())
     except JalaliDateError:

@@ -1,0 +1,1 @@
+"""TicketBox: a samad-hub connector for agencies whose ticket system speaks plain JSON."""
