@@ -2,7 +2,9 @@
 
 SMTP says ``5xx`` for "never" and ``4xx`` for "not now". The hub retries what is not permanent,
 so: every recipient refused with 5xx, or the message refused with 5xx → :class:`ConnectorRefused`;
-4xx, a dropped connection, a timeout → a transient :class:`ConnectorError`.
+4xx, a dropped connection, a timeout → a transient :class:`ConnectorError`. A timeout or a
+dropped connection is also *ambiguous*: the server may have taken the mail before the line
+dropped, so a resend is safe only as the same mail (the Message-ID: ``idempotency: header``).
 """
 
 from __future__ import annotations
@@ -43,13 +45,17 @@ def translated_errors(server: ServerSettings) -> Iterator[None]:
     except smtplib.SMTPNotSupportedError as exc:
         raise ConnectorRefused(f"{where} does not support what the agreement asks: {exc}") from exc
     except TimeoutError as exc:
-        raise ConnectorTimeout(f"{where} did not answer in time") from exc
+        timeout = ConnectorTimeout(f"{where} did not answer in time")
+        timeout.ambiguous = True
+        raise timeout from exc
     except ssl.SSLError as exc:
         raise ConnectorError(
             f"TLS with {where} failed: {exc}", permanent=is_certificate_problem(exc)
         ) from exc
-    except (smtplib.SMTPException, OSError) as exc:
+    except (smtplib.SMTPConnectError, ConnectionRefusedError) as exc:  # never got in
         raise ConnectorError(f"{where}: {exc}") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise ConnectorError(f"{where}: {exc}", ambiguous=True) from exc
 
 
 def _connect(server: ServerSettings) -> smtplib.SMTP:

@@ -1,9 +1,12 @@
 """Where httpx meets the hub: transport failures and HTTP answers become ``ConnectorError``.
 
-Transient (the core retries; the idempotency key makes a repeated push safe): connection errors,
-timeouts, 5xx, 408, 429, and a 2xx answer the hub cannot read. Permanent (``ConnectorRefused``,
-dead-lettered for an admin): every other non-2xx answer — the agency refused what we sent, or our
-credentials. Every message names the agency URL and what it answered.
+Transient (the core retries): connection errors, timeouts, 5xx, 408, 429, and a 2xx answer the hub
+cannot read. Of those, *ambiguous* — sent, and the agency may have acted on it, so a re-push is
+safe only where the agency de-duplicates (``delivery.idempotency``): a timeout or a dropped
+connection after the request went out, a 5xx other than 503 (the agency failed while handling
+it), and a 2xx the hub cannot read. Permanent (``ConnectorRefused``, dead-lettered for an admin):
+every other non-2xx answer — the agency refused what we sent, or our credentials. Every message
+names the agency URL and what it answered.
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ from hub.core.errors import ConnectorError, ConnectorRefused, ConnectorTimeout
 
 BODY_LIMIT = 2048  # bytes of an agency's answer kept in an error's detail
 TRANSIENT_STATUSES = frozenset({408, 429})
+# Answers that say the request was not handled at all: a retry cannot duplicate anything.
+NOT_HANDLED_STATUSES = frozenset({408, 429, 503})
+# Raised before the request went out: the agency cannot have seen it.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
 @contextmanager
@@ -26,14 +33,18 @@ def translated_transport_errors(method: str, url: str) -> Iterator[None]:
     try:
         yield
     except httpx.TimeoutException as exc:
-        raise ConnectorTimeout(
+        error = ConnectorTimeout(
             f"{method} {url} did not answer in time ({type(exc).__name__})", {"url": url}
-        ) from exc
+        )
+        error.ambiguous = not isinstance(exc, NOT_SENT)
+        raise error from exc
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
         raise ConnectorRefused(f"{method} {url} cannot be called: {exc}", {"url": url}) from exc
     except httpx.HTTPError as exc:
         raise ConnectorError(
-            f"{method} {url} failed: {type(exc).__name__}: {exc}", detail={"url": url}
+            f"{method} {url} failed: {type(exc).__name__}: {exc}",
+            detail={"url": url},
+            ambiguous=not isinstance(exc, NOT_SENT),
         ) from exc
 
 
@@ -44,7 +55,12 @@ def raise_for_answer(response: httpx.Response) -> None:
     status = response.status_code
     message = f"{_call(response)} answered HTTP {status} {response.reason_phrase}".rstrip()
     if status >= 500 or status in TRANSIENT_STATUSES:
-        raise ConnectorError(message, permanent=False, detail=answer_detail(response))
+        raise ConnectorError(
+            message,
+            permanent=False,
+            detail=answer_detail(response),
+            ambiguous=status not in NOT_HANDLED_STATUSES,
+        )
     raise ConnectorRefused(message, answer_detail(response))
 
 
@@ -56,6 +72,7 @@ def json_of(response: httpx.Response) -> Any:
         raise ConnectorError(
             f"{_call(response)} answered HTTP {response.status_code} but not with JSON",
             detail=answer_detail(response),
+            ambiguous=True,
         ) from exc
 
 
@@ -64,6 +81,7 @@ def unreadable_answer(response: httpx.Response, what: str) -> ConnectorError:
     return ConnectorError(
         f"{_call(response)} answered HTTP {response.status_code} without {what}",
         detail=answer_detail(response),
+        ambiguous=True,
     )
 
 

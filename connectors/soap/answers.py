@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +18,8 @@ from typing import Any
 import jmespath
 from jmespath.parser import ParsedResult
 from zeep.helpers import serialize_object
+
+_PLAIN_PATH = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*")
 
 
 def with_value(fields: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
@@ -42,6 +45,14 @@ def compiled(expression: str) -> ParsedResult:
 
 def read(expression: str, data: Any) -> Any:
     return compiled(expression).search(data)
+
+
+def addressed(expression: str, data: Any) -> Any:
+    """``data`` as ``expression`` expects it: a bare value (zeep unwraps a one-element answer)
+    is put back under the expression's path, so ``TicketId`` reads it either way."""
+    if isinstance(data, Mapping | list) or data is None or not _PLAIN_PATH.fullmatch(expression):
+        return data
+    return nested(expression, data)
 
 
 def plain(answer: Any) -> Any:

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from connectors.soap import answers, clients, wsdl_check
 from connectors.soap.clients import SoapClient
 from connectors.soap.faults import agency_errors
-from hub.core.errors import ConnectorError, ConnectorRefused
+from hub.core.errors import ConnectorError, ConnectorRefused, ConnectorUnconfirmed
 from hub.plugins.connector import AgencyUpdate, Connector, Health, OutgoingReferral, Receipt
 
 log = logging.getLogger(__name__)
@@ -43,11 +43,13 @@ class SoapConnector(Connector):
     def push(self, referral: OutgoingReferral) -> Receipt:
         operation = self.settings["operations"]["push"]
         payload, headers = self._push_input(referral)
-        data = answers.plain(self._call(operation, payload, headers))
         expression = self.settings["push"]["external_id"]
+        # A one-element answer comes back from zeep as that element's bare value.
+        data = answers.addressed(expression, answers.plain(self._call(operation, payload, headers)))
         external_id = answers.read(expression, data)
         if external_id in (None, ""):
-            raise ConnectorRefused(
+            # The agency answered the push: it may well have opened the case. Never "failed".
+            raise ConnectorUnconfirmed(
                 f"the agency's answer to {operation} has no case id at {expression!r}",
                 {"answer": answers.as_mapping(data)},
             )

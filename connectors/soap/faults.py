@@ -16,8 +16,14 @@ import httpx
 from lxml import etree
 from zeep import exceptions as zeep_errors
 
+from connectors.soap import transport
 from connectors.soap.transport import kept_body
-from hub.core.errors import ConnectorError, ConnectorRefused, ConnectorTimeout
+from hub.core.errors import (
+    ConnectorError,
+    ConnectorRefused,
+    ConnectorTimeout,
+    ConnectorUnconfirmed,
+)
 
 PERMANENT_FAULT_CODES = frozenset({"Client", "Sender", "VersionMismatch", "MustUnderstand"})
 SECURITY_FAULT_CODES = frozenset(
@@ -101,7 +107,7 @@ def translate(exc: Exception, operation: str) -> ConnectorError:
         return ConnectorRefused(
             f"refused the agency's answer to {operation}: it carries {exc} (XML attacks are never "
             "parsed)",
-            {"operation": operation},
+            {"operation": operation, "hostile": True},
         )
     if isinstance(exc, zeep_errors.TransportError | zeep_errors.XMLSyntaxError):
         content = exc.content or b""
@@ -112,7 +118,7 @@ def translate(exc: Exception, operation: str) -> ConnectorError:
             return ConnectorRefused(
                 f"refused the agency's answer to {operation}: it declares XML entities "
                 "(XML attacks are never parsed)",
-                {"operation": operation, "body": kept_body(content)},
+                {"operation": operation, "body": kept_body(content), "hostile": True},
             )
         return ConnectorError(
             f"the agency's answer to {operation} is not a readable SOAP envelope",
@@ -129,10 +135,36 @@ def translate(exc: Exception, operation: str) -> ConnectorError:
 
 @contextmanager
 def agency_errors(operation: str) -> Iterator[None]:
-    """Translate whatever a zeep call raises into a ``ConnectorError``; ours pass through."""
+    """Translate whatever a zeep call raises into a ``ConnectorError``; ours pass through.
+
+    An error after the agency took the call — it answered 2xx and the answer could not be read
+    (the elements out of the WSDL's order, a part missing), or the call went out and no answer
+    came back — is *ambiguous*: the agency may have acted, so it is never called permanent.
+    """
+    transport.last_sent.set(False)
+    transport.last_answer.set(None)
     try:
         yield
-    except ConnectorError:
+    except ConnectorError as exc:
+        if _took_the_call() and not exc.permanent:
+            exc.ambiguous = True
         raise
     except (zeep_errors.Error, httpx.HTTPError, TypeError, OSError) as exc:
-        raise translate(exc, operation) from exc
+        error = translate(exc, operation)
+        # A fault is the agency's own clear answer; hostile XML is refused whatever it says.
+        clear = isinstance(exc, zeep_errors.Fault) or error.detail.get("hostile")
+        if _took_the_call() and not clear:
+            status = transport.last_answer.get()
+            if status is None or 200 <= status < 300 or (status >= 500 and status != 503):
+                if error.permanent:  # an answer we could not read: not a refusal
+                    error = ConnectorUnconfirmed(
+                        f"{error.message} (the agency took the call: it may have acted on it)",
+                        error.detail,
+                    )
+                else:
+                    error.ambiguous = True
+        raise error from exc
+
+
+def _took_the_call() -> bool:
+    return transport.last_sent.get() or transport.last_answer.get() is not None

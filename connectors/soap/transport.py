@@ -13,6 +13,7 @@ kept for the admin; XML-level attacks (DTDs, entities) are refused by zeep's par
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlparse
 
@@ -40,6 +41,13 @@ class ResponseTooLarge(ConnectorError):
 def kept_body(content: bytes) -> str:
     """The start of a body, as text, for an admin to read in an error's detail."""
     return content[:DETAIL_CHARS].decode("utf-8", errors="replace")
+
+
+# The HTTP status of the last SOAP POST this thread sent and got an answer to (None: none yet).
+# An answer that then cannot be read means the agency handled the call: see faults.agency_errors.
+last_answer: ContextVar[int | None] = ContextVar("soap_last_answer", default=None)
+# Whether this thread's last SOAP POST went out (the agency may have it even without an answer).
+last_sent: ContextVar[bool] = ContextVar("soap_last_sent", default=False)
 
 
 class HttpxTransport:
@@ -78,9 +86,12 @@ class HttpxTransport:
         return self.post(address, etree_to_string(envelope), headers)
 
     def post(self, address: str, message: bytes, headers: dict[str, str]) -> httpx.Response:
+        last_sent.set(False)
+        last_answer.set(None)
         response = self._send(
-            "POST", address, self.operation_timeout, content=message, headers=headers
+            "POST", address, self.operation_timeout, content=message, headers=headers, post=True
         )
+        last_answer.set(response.status_code)
         _refuse_html(address, response)
         return response
 
@@ -90,9 +101,19 @@ class HttpxTransport:
     def close(self) -> None:
         self.http.close()
 
-    def _send(self, method: str, url: str, timeout: float, **kwargs: Any) -> httpx.Response:
+    def _send(
+        self, method: str, url: str, timeout: float, post: bool = False, **kwargs: Any
+    ) -> httpx.Response:
         request = self.http.build_request(method, url, timeout=timeout, **kwargs)
-        response = self.http.send(request, stream=True)
+        try:
+            response = self.http.send(request, stream=True)
+        except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.ReadError, httpx.WriteError):
+            last_sent.set(post)  # it went out (in part or whole): the agency may have it
+            raise
+        except httpx.RemoteProtocolError:
+            last_sent.set(post)
+            raise
+        last_sent.set(post)
         try:
             body = self._read_capped(url, response)
         finally:

@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from hub.core.states import ReferralState
+
+
+class Idempotency(StrEnum):
+    """``delivery.idempotency``: how the agency de-duplicates a referral pushed twice."""
+
+    HEADER = "header"  # it honours the Idempotency-Key the connector sends (REST, e-mail)
+    FIELD = "field"  # our key or reference is a body field it keeps unique (SOAP)
+    LOOKUP = "lookup"  # it cannot, but a case can be found by our reference before a re-push
+    NONE = "none"  # it cannot: an unclear answer waits for a person, never re-pushed by itself
+
+    @property
+    def repush_is_safe(self) -> bool:
+        return self in (Idempotency.HEADER, Idempotency.FIELD)
 
 
 @dataclass(frozen=True)
@@ -48,6 +62,11 @@ class Agreement:
     @property
     def delivery(self) -> dict[str, Any]:
         return dict(self.document.get("delivery", {}))
+
+    @property
+    def idempotency(self) -> Idempotency:
+        """How the agency keeps a re-pushed referral from becoming a second case."""
+        return Idempotency(self.delivery.get("idempotency", Idempotency.NONE))
 
     @property
     def share_citizen(self) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from hub.auth.masking import mask_digits, mask_value
-from hub.core.errors import FieldError, NotFound, ValidationFailed
+from hub.core.errors import FieldError, NotFound, Refused, ValidationFailed
 
 _CITIZEN_IDS = ("national_id", "mobile")  # fields whose value is never echoed back in full
 
@@ -48,6 +48,12 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return _errors_response(errors)
+
+    @app.exception_handler(Refused)
+    async def _refused(_: Request, exc: Refused) -> JSONResponse:
+        return JSONResponse(
+            status_code=409, content={"detail": exc.message, "detail_fa": exc.message_fa}
+        )
 
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:

@@ -10,8 +10,11 @@ edge where they enter, with ``raise Mapped(...) from exc``; inside, code only se
     ├── PluginError             a plugin could not be loaded, or registered a duplicate kind
     ├── IllegalTransition       a referral state change the lifecycle does not allow
     ├── NotFound                a request, referral or agreement that does not exist
+    ├── Refused                 not in this state: e.g. resending an unconfirmed referral
     ├── ConnectorError          an agency system failed; ``permanent`` decides retry vs dead letter
     │   ├── ConnectorTimeout        transient: the agency did not answer in time
+    │   ├── ConnectorUnconfirmed    ambiguous: sent, but the answer says nothing sure (a timeout
+    │   │                           after sending, an unreadable 2xx): the agency may have it
     │   ├── ConnectorRefused        permanent: the agency refused the referral (4xx, client fault)
     │   └── ResponseTooLarge        permanent: an answer over the agreement's size limit (SOAP)
     ├── NotifierError           an SMS gateway or mail relay failed; ``permanent`` as above
@@ -21,7 +24,9 @@ edge where they enter, with ``raise Mapped(...) from exc``; inside, code only se
     ├── AccessDenied            a caller may not do this: HTTP status, English and Persian text
     └── FeedbackRefused         a citizen's rating or reopen that the rules refuse (hub.intake)
 
-The core decides whether to retry a failed delivery from ``ConnectorError.permanent`` alone.
+The core decides whether to retry a failed delivery from ``ConnectorError.permanent``, and from
+``ambiguous`` whether a retry is safe: where the agreement says the agency cannot de-duplicate
+(``delivery.idempotency: none``), an ambiguous answer leaves the referral ``unconfirmed``.
 """
 
 from __future__ import annotations
@@ -86,6 +91,16 @@ class NotFound(HubError):
     """Something that was asked for does not exist."""
 
 
+class Refused(HubError):
+    """What was asked cannot be done in the state things are in (HTTP 409); ``message_fa`` for
+    Persian readers."""
+
+    def __init__(self, message: str, message_fa: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.message_fa = message_fa
+
+
 class NormalizationError(HubError, ValueError):
     """A value that cannot be normalised; ``message_fa`` is shown to Persian readers."""
 
@@ -99,24 +114,42 @@ class ConnectorError(HubError):
     """An agency system failed. ``permanent`` errors are never retried."""
 
     def __init__(
-        self, message: str, permanent: bool = False, detail: dict[str, Any] | None = None
+        self,
+        message: str,
+        permanent: bool = False,
+        detail: dict[str, Any] | None = None,
+        *,
+        ambiguous: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
         self.detail = detail if detail is not None else {}  # e.g. the raw answer, for the admin
+        # The agency may have acted on the request (a timeout after it was sent, an answer that
+        # could not be read): a re-push may open a second case where the agency cannot dedupe.
+        self.ambiguous = ambiguous
 
     def __str__(self) -> str:
         kind = "permanent" if self.permanent else "transient"
         return f"{self.message} ({kind})"
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.message!r}, permanent={self.permanent})"
+        return (
+            f"{type(self).__name__}({self.message!r}, permanent={self.permanent}, "
+            f"ambiguous={self.ambiguous})"
+        )
 
 
 class ConnectorTimeout(ConnectorError):
     def __init__(self, message: str, detail: dict[str, Any] | None = None) -> None:
         super().__init__(message, permanent=False, detail=detail or {})
+
+
+class ConnectorUnconfirmed(ConnectorError):
+    """The request reached the agency, but whether it acted is unknown: never "failed"."""
+
+    def __init__(self, message: str, detail: dict[str, Any] | None = None) -> None:
+        super().__init__(message, permanent=False, detail=detail or {}, ambiguous=True)
 
 
 class ConnectorRefused(ConnectorError):

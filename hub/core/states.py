@@ -6,7 +6,9 @@ A referral is one request sent to one agency. Its life::
                  │  ↑                    (any open state may jump ahead: the agency's system
                  │  └ (transient error, or reports what it reports; it never goes backwards)
                  │     its worker died: back to pending)
-                 └→ delivery_failed  (permanent error or retries exhausted; resend → pending)
+                 ├→ delivery_failed  (permanent error or retries exhausted; resend → pending)
+                 └→ unconfirmed  (sent, answer unclear, the agency cannot de-duplicate: found
+                                  or confirmed → delivered; not found or re-pushed → pending)
     any open state after delivery → returned (not our competence) → rerouted (closed for good)
     resolved → in_progress again when the citizen reopens it
 """
@@ -27,6 +29,7 @@ class ReferralState(StrEnum):
     RETURNED = "returned"
     REROUTED = "rerouted"
     DELIVERY_FAILED = "delivery_failed"
+    UNCONFIRMED = "unconfirmed"  # sent, the answer unclear: the agency may hold the case
     CLOSED = "closed"
 
     @property
@@ -45,6 +48,7 @@ _LABELS_FA = {
     ReferralState.RETURNED: "عودت شده",
     ReferralState.REROUTED: "ارجاع مجدد",
     ReferralState.DELIVERY_FAILED: "ارسال ناموفق",
+    ReferralState.UNCONFIRMED: "ارسال نامعلوم",
     ReferralState.CLOSED: "مختومه",
 }
 
@@ -90,6 +94,10 @@ ALLOWED: frozenset[tuple[ReferralState, ReferralState]] = frozenset(
         (S.DELIVERING, S.PENDING),  # transient failure, or its worker died: try again later
         (S.DELIVERING, S.DELIVERED),
         (S.DELIVERING, S.DELIVERY_FAILED),
+        (S.DELIVERING, S.UNCONFIRMED),  # the agency may have the case: never called failed
+        (S.UNCONFIRMED, S.DELIVERED),  # found at the agency, or its case id entered by an admin
+        (S.UNCONFIRMED, S.PENDING),  # not found at the agency, or re-pushed knowingly
+        (S.UNCONFIRMED, S.CLOSED),
         (S.DELIVERY_FAILED, S.PENDING),  # resend
         (S.DELIVERY_FAILED, S.DELIVERED),  # a late receipt: the agency did get it after all
         (S.RETURNED, S.REROUTED),

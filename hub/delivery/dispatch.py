@@ -35,11 +35,15 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.agreements.model import Idempotency
+from hub.agreements.registry import AgreementRegistry, get_registry
+from hub.core.errors import NotFound
 from hub.core.settings import get_settings
 from hub.core.states import ReferralState
 from hub.db.models import Referral
 from hub.db.types import utcnow
 from hub.delivery.breaker import shared_redis
+from hub.referrals.events import AlertKind, alert
 from hub.referrals.lifecycle import transition
 
 log = logging.getLogger(__name__)
@@ -94,23 +98,50 @@ def agreements_of(referrals: Iterable[Referral]) -> list[str]:
 
 
 def _recover_abandoned(session: Session, now: datetime, limit: int) -> None:
-    """Delivering referrals whose lease ran out: their worker died mid-push. Try again."""
+    """Delivering referrals whose lease ran out: their worker died mid-push, perhaps after the
+    agency took it. Try again where a re-push is safe; elsewhere the referral is unconfirmed."""
     abandoned = session.scalars(
         select(Referral)
         .where(Referral.state == str(S.DELIVERING), Referral.next_attempt_at <= now)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
+    registry = get_registry()
     for referral in abandoned:
-        log.warning("referral %s: its delivery lease ran out; sending it again", referral.id)
-        transition(
-            session,
-            referral,
-            S.PENDING,
-            values={"next_attempt_at": now},
-            actor="dispatch",
-            reason="delivery lease expired (worker lost)",
-        )
+        idempotency = _idempotency_of(registry, referral.agreement_id)
+        if idempotency.repush_is_safe:
+            log.warning("referral %s: its delivery lease ran out; sending it again", referral.id)
+            transition(
+                session,
+                referral,
+                S.PENDING,
+                values={"next_attempt_at": now},
+                actor="dispatch",
+                reason="delivery lease expired (worker lost)",
+            )
+            continue
+        reason = "delivery lease expired (worker lost mid-push): the agency may hold the case"
+        lookup = idempotency is Idempotency.LOOKUP
+        values = {"next_attempt_at": now if lookup else None, "last_error": reason}
+        if transition(
+            session, referral, S.UNCONFIRMED, values=values, actor="dispatch", reason=reason
+        ):
+            alert(
+                session,
+                AlertKind.DELIVERY_UNCONFIRMED,
+                request_id=referral.request_id,
+                referral_id=referral.id,
+                actor="dispatch",
+                agreement=referral.agreement_id,
+                reason=reason,
+            )
+
+
+def _idempotency_of(registry: AgreementRegistry, agreement_id: str) -> Idempotency:
+    try:
+        return registry.get(agreement_id).idempotency
+    except NotFound:  # not loaded: assume the worst, a re-push could duplicate
+        return Idempotency.NONE
 
 
 def waiting_tasks(queue: str | None = None) -> int:

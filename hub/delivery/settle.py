@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from hub.agreements.model import Agreement
+from hub.agreements.model import Agreement, Idempotency
 from hub.core import metrics
 from hub.core.backoff import RetryPolicy
 from hub.core.errors import ConnectorError
@@ -45,6 +45,7 @@ class DeliveryOutcome(StrEnum):
     DELIVERED = "delivered"
     RETRY = "retry"
     FAILED = "failed"
+    UNCONFIRMED = "unconfirmed"  # sent, answer unclear, no safe re-push: a find, or a person
     NOT_DUE = "not_due"  # someone else has it, or it is not waiting for delivery
     DEFERRED = "deferred"  # its agency's breaker is open or its throttle full: not an attempt
 
@@ -117,12 +118,14 @@ def _judge(p: Pushed, settings: Settings, now: datetime) -> _Verdict:
         finished = {"outcome": "delivered", "error": None, "detail": claim.attempt_detail}
         return _Verdict(DeliveryOutcome.DELIVERED, S.DELIVERED, values, None, finished, None)
     assert error is not None
+    policy = RetryPolicy.for_agreement(agreement.delivery if agreement else {}, settings)
+    if error.ambiguous and not (agreement and agreement.idempotency.repush_is_safe):
+        return _unconfirmed(p, error, agreement, policy, now)
     finished = {
         "outcome": "permanent" if error.permanent else "transient",
         "error": str(error.message),
         "detail": {**claim.attempt_detail, **json_safe(error.detail)},
     }
-    policy = RetryPolicy.for_agreement(agreement.delivery if agreement else {}, settings)
     number = claim.referral.attempts
     if error.permanent or policy.exhausted(number):
         why = "permanent error" if error.permanent else f"gave up after {number} attempts"
@@ -145,6 +148,46 @@ def _judge(p: Pushed, settings: Settings, now: datetime) -> _Verdict:
         error.message,
         finished,
         (EventKind.DELIVERY_RETRY, retry),
+    )
+
+
+def _unconfirmed(
+    p: Pushed,
+    error: ConnectorError,
+    agreement: Agreement | None,
+    policy: RetryPolicy,
+    now: datetime,
+) -> _Verdict:
+    """The agency may hold the case and cannot de-duplicate a re-push: the referral waits,
+    ``unconfirmed``, for a look-up by our reference (``idempotency: lookup``) or a person."""
+    claim = p.claim
+    lookup = agreement is not None and agreement.idempotency is Idempotency.LOOKUP
+    finished = {
+        "outcome": "unconfirmed",
+        "error": str(error.message),
+        "detail": {**claim.attempt_detail, **json_safe(error.detail)},
+    }
+    reason = f"answer unclear, the agency may hold the case: {error.message}"
+    due = now + timedelta(seconds=policy.delay_after(1)) if lookup else None
+    then = (
+        "it will be looked up at the agency by its reference"
+        if lookup
+        else "look it up at the agency, then confirm its case id or resend it knowing it may "
+        "duplicate (samad-hub referrals confirm / resend --may-duplicate)"
+    )
+    alert = {
+        "alert": str(AlertKind.DELIVERY_UNCONFIRMED),
+        "agreement": claim.referral.agreement_id,
+        "reason": reason,
+        "next": then,
+    }
+    return _Verdict(
+        DeliveryOutcome.UNCONFIRMED,
+        S.UNCONFIRMED,
+        {"next_attempt_at": due, "last_error": reason},
+        reason,
+        finished,
+        (EventKind.ALERT, alert),
     )
 
 
@@ -223,7 +266,7 @@ def _late_receipt(session: Session, referral: Referral, values: dict[str, Any]) 
     """Someone else settled it while we pushed (a lease ran out): the idempotency key made our
     push land on the same case, so only record what we learned if nobody has yet."""
     session.refresh(referral)
-    if referral.external_id is None and referral.state == S.DELIVERY_FAILED:
+    if referral.external_id is None and referral.state in (S.DELIVERY_FAILED, S.UNCONFIRMED):
         transition(
             session,
             referral,

@@ -36,6 +36,7 @@ class AlertKind(StrEnum):
     """What an ``alert`` event says went wrong (its ``data.alert``): each needs a person."""
 
     DELIVERY_FAILED = "delivery_failed"  # a referral that will not reach its agency by itself
+    DELIVERY_UNCONFIRMED = "delivery_unconfirmed"  # sent, answer unclear: the agency may have it
     UNKNOWN_AGENCY_STATUS = "unknown_agency_status"  # a status the agreement's map lacks
     POLL_REFUSED = "poll_refused"  # the agency refuses for good to answer for one case
     POLL_CRASHED = "poll_crashed"  # the connector's poll raised something not a ConnectorError

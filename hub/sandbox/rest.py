@@ -57,6 +57,7 @@ class RestSandboxSettings:
     password: str = "sandbox-password"
     api_key_header: str = "X-API-Key"
     idempotency_header: str = "Idempotency-Key"
+    honour_idempotency: bool = True  # False: every push opens a ticket, as many CRMs do
     step_seconds: float = 5.0  # a ticket moves one status per step
     clock: Clock = field(default=time.monotonic)
     ticket_prefix: str = "WTR"
@@ -100,6 +101,8 @@ def create_app(settings: RestSandboxSettings | None = None) -> RestSandboxApp:
         app.tickets.count_post()
         body = await _ticket_body(request)
         idempotency_key = request.headers.get(settings.idempotency_header)
+        if not settings.honour_idempotency:
+            idempotency_key = None
         ticket, created = app.tickets.open(body, idempotency_key)
         payload = {"ticket": app.tickets.describe(ticket)}
         return JSONResponse(payload, status_code=201 if created else 200)

@@ -28,6 +28,12 @@ class FaultMode(StrEnum):
     SLOW = "slow"  # answers, but only after delay_seconds
     GARBAGE = "garbage"  # 200 OK with an HTML page instead of JSON
     DROP = "drop"  # closes the connection without a complete answer
+    # The request is handled (a push opens its ticket), then the answer goes wrong: what an
+    # agency whose system fails after acting looks like to the hub.
+    CREATED_THEN_SLOW = "created_then_slow"  # handled, answered only after delay_seconds
+    CREATED_THEN_500 = "created_then_500"  # handled, then an internal server error
+    CREATED_THEN_GARBAGE = "created_then_garbage"  # handled, then 200 with an HTML page
+    CREATED_THEN_DROP = "created_then_drop"  # handled, then the connection closes mid-answer
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,9 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         fault = self.faults.take(scope["method"], scope["path"])
+        if fault.mode in AFTER_HANDLING:
+            await _handle_then_fail(self.app, scope, receive, send, fault)
+            return
         if fault.mode is FaultMode.SLOW:
             replay = await _sleep_unless_client_leaves(receive, fault.delay_seconds)
             if replay is None:
@@ -120,6 +129,39 @@ class FaultMiddleware:
             await send({"type": "http.response.start", "status": 200, "headers": []})
             return
         await self.app(scope, receive, send)
+
+
+AFTER_HANDLING = frozenset(
+    {
+        FaultMode.CREATED_THEN_SLOW,
+        FaultMode.CREATED_THEN_500,
+        FaultMode.CREATED_THEN_GARBAGE,
+        FaultMode.CREATED_THEN_DROP,
+    }
+)
+
+
+async def _handle_then_fail(
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, fault: Fault
+) -> None:
+    """Let the app handle the request in full, keeping its answer, then answer as ``fault``."""
+    kept: list[Message] = []
+
+    async def keep(message: Message) -> None:
+        kept.append(message)
+
+    await app(scope, receive, keep)
+    if fault.mode is FaultMode.CREATED_THEN_500:
+        await _answer(send, 500, b'{"error": "internal server error"}', b"application/json")
+    elif fault.mode is FaultMode.CREATED_THEN_GARBAGE:
+        await _answer(send, 200, GARBAGE_PAGE, b"text/html")
+    elif fault.mode is FaultMode.CREATED_THEN_DROP:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+    else:  # slow: the real answer, too late for a hub with a shorter timeout
+        if await _sleep_unless_client_leaves(receive, fault.delay_seconds) is None:
+            return
+        for message in kept:
+            await send(message)
 
 
 async def _answer(send: Send, status: int, body: bytes, content_type: bytes) -> None:

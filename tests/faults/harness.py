@@ -85,7 +85,8 @@ def _agreement(url: str) -> str:
         text,
     )
     delivery = (
-        "delivery:\n  max_attempts: 40\n  backoff_seconds: 0.2\n  backoff_max_seconds: 1\n"
+        "delivery:\n  idempotency: header\n  max_attempts: 40\n  backoff_seconds: 0.2\n"
+        "  backoff_max_seconds: 1\n"
         "  breaker_failures: 8\n  breaker_open_seconds: 1\n"
     )
     return re.sub(r"delivery:\n(  .*\n)+", delivery, text)

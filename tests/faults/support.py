@@ -18,6 +18,7 @@ def write_roads_agreement(
     *,
     category: str = "roads.*",
     contact_email: str | None = None,
+    timeout_seconds: float | None = None,
     **delivery: object,
 ) -> Path:
     """A REST agreement for ``category`` requests (``roads.*``: no test of the core uses them),
@@ -29,11 +30,14 @@ def write_roads_agreement(
     if contact_email:
         text = text.replace("email: samad@abfa-golestan.example", f"email: {contact_email}")
     text = re.sub(r"interval_seconds: \d+", "interval_seconds: 1", text)
+    if timeout_seconds is not None:
+        text = text.replace("timeout_seconds: 10", f"timeout_seconds: {timeout_seconds}")
     text = re.sub(
         r"auth:\n\s+type: bearer\n\s+token: \$\{env:SAMAD_WATER_TOKEN\}\n",
         "auth:\n      type: none\n",
         text,
     )
+    delivery = {"idempotency": "header", **delivery}  # the REST sandbox honours the key
     block = "delivery:\n" + "".join(f"  {key}: {value}\n" for key, value in delivery.items())
     text = re.sub(r"delivery:\n(  .*\n)+", block, text)
     # Written aside and renamed in: a worker reloading mid-write must never see half a file.

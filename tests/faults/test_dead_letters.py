@@ -162,6 +162,9 @@ def test_referrals_failed_lists_each_dead_letter_with_its_attempts_and_last_erro
         assert letter["attempts"] == ATTEMPTS
         assert letter["last_error"].startswith(f"gave up after {ATTEMPTS} attempts: ")
         assert "500" in letter["last_error"]
+        assert letter["state"] == "delivery_failed"
+        assert letter["payload"]["fields"]["ref"] == letter["reference"]  # as it was sent
+        assert [a["number"] for a in letter["attempt_log"]] == list(range(1, ATTEMPTS + 1))
     assert table.returncode == 0, table.stderr
     assert "Failed deliveries (2)" in table.stdout
     for referral in failed:

@@ -158,3 +158,119 @@ def test_a_supervisor_sees_failed_deliveries_but_no_resend_button(
     row = page.locator(f"#failures tr[data-reference='{reference}']")
     assert "400" in row.inner_text()
     assert row.get_by_role("button").count() == 0
+
+
+def _made_unconfirmed(api: httpx.Client) -> tuple[str, str, str]:
+    """A request whose referral reached the water company and is then, as after an answer the
+    hub could not read at an agency without de-duplication, unconfirmed: (code, reference, the
+    ticket the agency holds)."""
+    from sqlalchemy import update
+
+    from hub.db.models import Referral
+    from hub.db.session import session_scope
+
+    code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
+    body = wait_for_states(api, code, ["delivered"])
+    referral = body["referrals"][0]
+    with session_scope() as session:
+        session.execute(
+            update(Referral)
+            .where(Referral.reference == referral["reference"])
+            .values(
+                state="unconfirmed",
+                external_id=None,
+                next_poll_at=None,
+                next_attempt_at=None,
+                last_error="answer unclear, the agency may hold the case: HTTP 502",
+            )
+        )
+    return code, referral["reference"], referral["external_id"]
+
+
+def test_an_admin_records_the_case_id_of_an_unconfirmed_delivery_and_it_is_followed_up(
+    admin_page: Page, api: httpx.Client, clean_sandboxes: Sandboxes
+) -> None:
+    page = admin_page
+    code, reference, ticket = _made_unconfirmed(api)
+    page.goto("/dashboard/failures")
+    row = page.locator(f"#unconfirmed tr[data-reference='{reference}']")
+    assert "502" in row.inner_text()
+    assert "ممکن است پرونده را ثبت کرده باشد" in page.locator("main").inner_text()
+    _shot(page, "unconfirmed")
+    row.locator("input[name=external_id]").fill(ticket)
+    row.get_by_role("button", name="ثبت شماره پرونده").click()
+    page.wait_for_url("**/dashboard/failures?*")
+    assert reference in page.locator("#confirmed").inner_text()
+    assert page.locator(f"#unconfirmed tr[data-reference='{reference}']").count() == 0
+    wait_for_states(api, code, ["resolved"])  # polled again: the case goes on at the agency
+
+
+def test_an_unconfirmed_delivery_is_sent_again_only_when_the_admin_accepts_a_duplicate(
+    admin_page: Page, api: httpx.Client, clean_sandboxes: Sandboxes
+) -> None:
+    page = admin_page
+    code, reference, _ = _made_unconfirmed(api)
+    page.goto("/dashboard/failures?lang=en")
+    row = page.locator(f"#unconfirmed tr[data-reference='{reference}']")
+    assert "may hold the case" in page.locator("main").inner_text()
+    checkbox = row.locator("input[name=may_duplicate]")
+    assert checkbox.get_attribute("required") is not None  # the browser asks for the tick first
+    checkbox.check()
+    row.get_by_role("button", name="Send again").click()
+    page.wait_for_url("**/dashboard/failures?*")
+    _shot(page, "unconfirmed-resent")
+    assert reference in page.locator("#resent").inner_text()
+    wait_for_states(api, code, ["resolved"])
+
+
+def test_a_resend_of_an_unconfirmed_delivery_without_the_tick_is_refused(
+    admin_page: Page, api: httpx.Client, clean_sandboxes: Sandboxes
+) -> None:
+    page = admin_page
+    _, reference, _ = _made_unconfirmed(api)
+    page.goto("/dashboard/failures")
+    token = page.locator("#unconfirmed input[name=csrf_token]").first.get_attribute("value")
+    answer = page.request.post(  # the form posted without the box ticked (a stale page, a script)
+        f"/dashboard/failures/{reference}/resend", form={"csrf_token": token or ""}
+    )
+    assert answer.ok and f"refused={reference}" in answer.url
+    page.goto(answer.url)
+    assert reference in page.locator("#refused").inner_text()
+    assert page.locator(f"#unconfirmed tr[data-reference='{reference}']").count() == 1
+
+
+@pytest.mark.parametrize("path", ["", "/trend", "/overdue", "/violations", "/failures"])
+def test_every_page_has_a_logout_that_ends_the_session(page: Page, path: str) -> None:
+    page.goto(f"/dashboard{path}")
+    page.locator("#logout").get_by_role("button", name="خروج").click()
+    page.wait_for_url("**/dashboard/login*")
+    page.goto(f"/dashboard{path}")  # the session is gone, not just the page left
+    assert "/dashboard/login" in page.url
+    assert page.locator("input[name=username]").count() == 1
+
+
+def test_a_delivery_in_flight_shows_with_its_workers_lease(
+    page: Page, api: httpx.Client, clean_sandboxes: Sandboxes
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from hub.db.models import Referral
+    from hub.db.session import session_scope
+    from hub.db.types import utcnow
+
+    code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
+    reference = wait_for_states(api, code, ["delivered"])["referrals"][0]["reference"]
+    lease = utcnow() + timedelta(hours=1)
+    where = update(Referral).where(Referral.reference == reference)
+    with session_scope() as session:  # as a batch holds it while its worker pushes
+        session.execute(where.values(state="delivering", next_attempt_at=lease))
+    try:
+        page.goto("/dashboard/failures")
+        row = page.locator(f"#in-flight tr[data-reference='{reference}']")
+        assert "۱۴۰" in row.inner_text()  # the lease's end, a Jalali date in Persian digits
+        _shot(page, "in-flight")
+    finally:
+        with session_scope() as session:
+            session.execute(where.values(state="delivered", next_attempt_at=None))

@@ -1,16 +1,24 @@
-"""Admin: failed deliveries (dead letters) and sending them again; the agencies' breakers."""
+"""Admin: failed and unconfirmed deliveries, confirming and sending them again; the breakers."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 
 from hub.api.auth import AdminDep
 from hub.api.deps import RegistryDep, RowId, SessionDep
 from hub.core.errors import NotFound
 from hub.delivery.breaker import breaker_states
-from hub.delivery.dead_letters import dead_letter, failed_ids, list_failed, resend
+from hub.delivery.dead_letters import (
+    UNCONFIRMED,
+    confirm,
+    dead_letter,
+    failed_ids,
+    list_failed,
+    resend,
+)
 from hub.worker.tasks import send_deliveries
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
@@ -27,6 +35,34 @@ def failed(
     return [letter.as_dict() for letter in list_failed(session, agency, limit=limit)]
 
 
+@router.get("/unconfirmed")
+def unconfirmed(
+    caller: AdminDep,
+    session: SessionDep,
+    agency: str | None = Query(None, description="An agreement id."),
+    limit: int = Query(500, ge=1, le=5000),
+) -> list[dict[str, Any]]:
+    """Referrals sent whose answer was unclear (the agency may hold them), the most recent first."""
+    return [
+        letter.as_dict() for letter in list_failed(session, agency, limit=limit, state=UNCONFIRMED)
+    ]
+
+
+class CaseFound(BaseModel):
+    external_id: str = Field(min_length=1, max_length=128, description="The agency's case id.")
+
+
+@router.post("/referrals/{referral_id}/confirm")
+def confirm_one(
+    caller: AdminDep, referral_id: RowId, found: CaseFound, session: SessionDep
+) -> dict[str, Any]:
+    """The case an unconfirmed (or failed) referral has at the agency: delivered, then polled."""
+    if not confirm(session, referral_id, found.external_id, actor="admin-api"):
+        raise NotFound(f"referral {referral_id} is neither unconfirmed nor failed")
+    session.commit()
+    return {"confirmed": referral_id, "external_id": found.external_id.strip()}
+
+
 @router.get("/failed/{referral_id}")
 def failed_one(
     caller: AdminDep, referral_id: RowId, session: SessionDep, registry: RegistryDep
@@ -36,10 +72,18 @@ def failed_one(
 
 
 @router.post("/referrals/{referral_id}/resend")
-def resend_one(caller: AdminDep, referral_id: RowId, session: SessionDep) -> dict[str, Any]:
-    """Send a failed referral again (a fresh round of attempts, the same idempotency key)."""
-    if not resend(session, referral_id, actor="admin-api"):
-        raise NotFound(f"referral {referral_id} is not in delivery_failed")
+def resend_one(
+    caller: AdminDep,
+    referral_id: RowId,
+    session: SessionDep,
+    may_duplicate: bool = Query(
+        False, description="Also an unconfirmed one, knowing the agency may hold two cases."
+    ),
+) -> dict[str, Any]:
+    """Send a failed referral again (a fresh round of attempts, the same idempotency key); an
+    unconfirmed one only with ``may_duplicate`` (409 otherwise)."""
+    if not resend(session, referral_id, actor="admin-api", may_duplicate=may_duplicate):
+        raise NotFound(f"referral {referral_id} is neither failed nor unconfirmed")
     session.commit()
     send_deliveries([referral_id])
     return {"resent": [referral_id]}

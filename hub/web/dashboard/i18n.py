@@ -41,6 +41,31 @@ WORDS: dict[str, tuple[str, str]] = {
     "resend": ("ارسال دوباره", "Resend"),
     "resent": ("دوباره در صف ارسال قرار گرفت", "queued for delivery again"),
     "nothing": ("موردی نیست", "Nothing here"),
+    "unconfirmed": ("ارسال‌های نامعلوم", "Unconfirmed deliveries"),
+    "unconfirmed_help": (
+        "پاسخ سامانه دستگاه روشن نبود و دستگاه ممکن است پرونده را ثبت کرده باشد. پیش از ارسال "
+        "دوباره، شماره پرونده را از دستگاه بپرسید و ثبت کنید.",
+        "The agency's answer was unclear: it may hold the case already. Ask it for its case id "
+        "and record it before sending again.",
+    ),
+    "case_id": ("شماره پرونده در دستگاه", "The agency's case id"),
+    "record_case": ("ثبت شماره پرونده", "Record the case id"),
+    "may_duplicate": (
+        "می‌دانم که ممکن است پرونده تکراری ساخته شود",
+        "I know the agency may end up with two cases",
+    ),
+    "resend_anyway": ("ارسال دوباره", "Send again"),
+    "confirmed": ("تحویل‌شده ثبت شد و از این پس پیگیری می‌شود", "delivered: followed up from now"),
+    "refused": ("انجام نشد", "not done"),
+    "in_flight": ("در حال ارسال", "Being delivered now"),
+    "in_flight_help": (
+        "اگر کارگر ارسال از کار بیفتد، پس از پایان مهلتش ارسال دوباره انجام می‌شود (یا اگر دستگاه "
+        "ارسال تکراری را تشخیص ندهد، به فهرست نامعلوم می‌رود).",
+        "If the worker sending one dies, it is retried when its lease runs out (or, where the "
+        "agency cannot recognise a second push, it joins the unconfirmed list).",
+    ),
+    "lease_until": ("مهلت کارگر تا", "Worker's lease until"),
+    "since": ("از", "Since"),
     "timeline": ("سیر کامل درخواست", "Request timeline"),
     "events": ("رویدادها", "Events"),
     "delivery_attempts": ("تلاش‌های ارسال", "Delivery attempts"),
@@ -51,6 +76,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "detail": ("جزئیات", "Detail"),
     "month": ("ماه", "Month"),
     "other_language": ("English", "فارسی"),
+    "logout": ("خروج", "Log out"),
     "breaker": ("قطع‌کن ارسال", "Delivery breaker"),
     "breaker_closed": ("عادی", "closed"),
     "breaker_open": ("قطع (سامانه دستگاه در دسترس نیست)", "open (agency system down)"),

@@ -35,11 +35,15 @@ def overdue(session: Session, now: datetime, limit: int = 200) -> list[tuple[Ref
     return [(r, code) for r, code in rows]
 
 
-def failures(session: Session, limit: int = 200) -> list[tuple[Referral, str]]:
+def failures(
+    session: Session, limit: int = 200, state: S = S.DELIVERY_FAILED
+) -> list[tuple[Referral, str]]:
+    """Referrals in ``state`` (failed; unconfirmed; delivering — in flight, with their worker's
+    lease in ``next_attempt_at``), the most recently moved first."""
     rows = session.execute(
         select(Referral, Request.tracking_code)
         .join(Request, Request.id == Referral.request_id)
-        .where(Referral.state == str(S.DELIVERY_FAILED))
+        .where(Referral.state == str(state))
         .order_by(Referral.updated_at.desc())
         .limit(limit)
     ).all()

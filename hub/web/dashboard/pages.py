@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
@@ -21,11 +21,13 @@ from hub.api.presenters import agency_names
 from hub.auth.roles import Role
 from hub.auth.sessions import ActiveLogin
 from hub.calendars.jalali import JalaliDateError, format_jalali, persian_digits
-from hub.core.errors import NotFound
+from hub.core.errors import NotFound, Refused
+from hub.core.states import ReferralState
 from hub.db.models import Referral
 from hub.db.models import Request as CitizenRequest
 from hub.db.types import utcnow
 from hub.delivery.breaker import breaker_states
+from hub.delivery.dead_letters import confirm as confirm_delivery
 from hub.delivery.dead_letters import resend as resend_dead_letter
 from hub.supervision.figures import Period, current_month, figures, parse_period, trend
 from hub.web.dashboard import lists
@@ -40,7 +42,11 @@ LangQuery = Annotated[Lang, Query()]
 AdminFormDep = Annotated[ActiveLogin, Depends(DashboardAccess(Role.ADMIN, form=True))]
 
 
-def _render(request: Request, name: str, lang: Lang, **context: Any) -> HTMLResponse:
+def _render(
+    request: Request, name: str, lang: Lang, login: ActiveLogin, **context: Any
+) -> HTMLResponse:
+    """A page: its template with the words of ``lang``, and who is logged in (to log out)."""
+
     def when(moment: Any) -> str:
         return format_jalali(moment, digits="fa" if lang == "fa" else "en") if moment else "—"
 
@@ -51,7 +57,15 @@ def _render(request: Request, name: str, lang: Lang, **context: Any) -> HTMLResp
     return templates.TemplateResponse(
         request,
         name,
-        {"lang": lang, "w": words(lang), "when": when, "num": num, **context},
+        {
+            "lang": lang,
+            "w": words(lang),
+            "when": when,
+            "num": num,
+            "login": login,
+            "logout_csrf": csrf_field(login),
+            **context,
+        },
     )
 
 
@@ -79,6 +93,7 @@ def league(
         request,
         "league.html",
         lang,
+        user,
         board=board,
         names=names,
         breakers={agency: str(view.state) for agency, view in breakers.items()},
@@ -114,7 +129,7 @@ def trend_page(
                 "received": line_chart(words(lang)["received"], labels, [r.received for r in rows]),
             }
         )
-    return _render(request, "trend.html", lang, charts=charts, period=chosen, page="trend")
+    return _render(request, "trend.html", lang, user, charts=charts, period=chosen, page="trend")
 
 
 @router.get("/overdue", response_class=HTMLResponse)
@@ -130,6 +145,7 @@ def overdue_page(
         request,
         "overdue.html",
         lang,
+        user,
         rows=rows,
         registry=registry,
         page="overdue",
@@ -150,6 +166,7 @@ def violations_page(
         request,
         "violations.html",
         lang,
+        user,
         rows=rows,
         page="violations",
         names=lambda a: agency_names(registry, a),
@@ -164,14 +181,21 @@ def failures_page(
     registry: RegistryDep,
     lang: LangQuery = "fa",
     resent: str | None = None,
+    confirmed: str | None = None,
+    refused: str | None = None,
 ) -> HTMLResponse:
     rows = lists.failures(session)
     return _render(
         request,
         "failures.html",
         lang,
+        user,
         rows=rows,
+        unconfirmed=lists.failures(session, state=ReferralState.UNCONFIRMED),
+        in_flight=lists.failures(session, state=ReferralState.DELIVERING),
         resent=resent,
+        confirmed=confirmed,
+        refused=refused,
         page="failures",
         may_resend=user.principal.role is Role.ADMIN,
         csrf_field=csrf_field(user),
@@ -181,17 +205,55 @@ def failures_page(
 
 @router.post("/failures/{reference}/resend")
 def resend(
-    reference: str, user: AdminFormDep, session: SessionDep, lang: LangQuery = "fa"
+    reference: str,
+    user: AdminFormDep,
+    session: SessionDep,
+    lang: LangQuery = "fa",
+    may_duplicate: Annotated[str | None, Form()] = None,
 ) -> RedirectResponse:
-    """Send a failed delivery again: a fresh round of attempts, the same idempotency key."""
-    referral = session.scalar(select(Referral).where(Referral.reference == reference))
-    if referral is None:
-        raise NotFound(f"no referral {reference}")
-    if not resend_dead_letter(session, referral.id, actor=user.principal.actor):
-        raise NotFound(f"referral {reference} is not in delivery_failed")
+    """Send a failed delivery again: a fresh round of attempts, the same idempotency key. An
+    unconfirmed one only when the admin ticked that the agency may end up with two cases."""
+    referral = _referral(session, reference)
+    back = f"/dashboard/failures?lang={lang}"
+    try:
+        sent = resend_dead_letter(
+            session, referral.id, actor=user.principal.actor, may_duplicate=bool(may_duplicate)
+        )
+    except Refused:
+        return RedirectResponse(f"{back}&refused={reference}", status_code=303)
+    if not sent:
+        raise NotFound(f"referral {reference} is neither failed nor unconfirmed")
     session.commit()
     send_deliveries([referral.id])
     return RedirectResponse(f"/dashboard/failures?lang={lang}&resent={reference}", status_code=303)
+
+
+@router.post("/failures/{reference}/confirm")
+def confirm(
+    reference: str,
+    user: AdminFormDep,
+    session: SessionDep,
+    external_id: Annotated[str, Form(max_length=128)],
+    lang: LangQuery = "fa",
+) -> RedirectResponse:
+    """The case id an admin found at the agency for an unconfirmed referral: it is delivered."""
+    referral = _referral(session, reference)
+    back = f"/dashboard/failures?lang={lang}"
+    try:
+        done = confirm_delivery(session, referral.id, external_id, actor=user.principal.actor)
+    except Refused:
+        done = False
+    if not done:
+        return RedirectResponse(f"{back}&refused={reference}", status_code=303)
+    session.commit()
+    return RedirectResponse(f"{back}&confirmed={reference}", status_code=303)
+
+
+def _referral(session: SessionDep, reference: str) -> Referral:
+    referral = session.scalar(select(Referral).where(Referral.reference == reference))
+    if referral is None:
+        raise NotFound(f"no referral {reference}")
+    return referral
 
 
 @router.get("/requests/{tracking_code}", response_class=HTMLResponse)
@@ -212,6 +274,7 @@ def timeline_page(
         request,
         "timeline.html",
         lang,
+        user,
         req=found,
         page="timeline",
         names=lambda a: agency_names(registry, a),

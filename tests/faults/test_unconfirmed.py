@@ -1,0 +1,294 @@
+"""An agency that opens the case and then fails its answer: the hub never calls that delivery
+failed, and never opens a second case where the agency cannot de-duplicate.
+
+The agency here is a REST sandbox that, like many CRMs, ignores Idempotency-Key: every push opens
+a ticket. Its faults act *after* the ticket is opened (an answer too slow, a 500, an HTML page, a
+dropped connection). The real worker delivers; the tickets are counted at the agency.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+
+from hub.agreements.registry import get_registry
+from hub.core.settings import REPO_ROOT, get_settings
+from hub.db.models import Event, Referral, Request
+from hub.db.session import session_scope
+from hub.db.types import utcnow
+from hub.intake.submit import submit_request
+from hub.sandbox.rest import RestSandboxApp, RestSandboxSettings, create_app
+from hub.sandbox.rest_faults import FaultMode
+from hub.sandbox.server import BackgroundServer
+from tests.core.waiting import wait_for
+from tests.faults.support import tickets_for, write_roads_agreement
+from tests.support.requests import citizen_request
+
+pytestmark = [pytest.mark.usefixtures("worker"), pytest.mark.timeout(600)]
+AFTER_ACTING = [
+    FaultMode.CREATED_THEN_SLOW,
+    FaultMode.CREATED_THEN_500,
+    FaultMode.CREATED_THEN_GARBAGE,
+    FaultMode.CREATED_THEN_DROP,
+]
+
+
+@dataclass
+class Agency:
+    agreement_id: str
+    category: str
+    app: RestSandboxApp
+
+
+@pytest.fixture(scope="module")
+def crm(database: str, broker: str) -> Iterator[tuple[RestSandboxApp, BackgroundServer]]:
+    """A CRM that opens a ticket for every push it gets: no idempotency of its own."""
+    settings = RestSandboxSettings(step_seconds=0.3, ticket_prefix="GAS", honour_idempotency=False)
+    app = create_app(settings)
+    with BackgroundServer(app) as server:
+        yield app, server
+
+
+def _agency(crm: tuple[RestSandboxApp, BackgroundServer], idempotency: str) -> Iterator[Agency]:
+    app, server = crm
+    suffix = uuid.uuid4().hex[:8]
+    agency = Agency(f"gas-{suffix}", f"roads.gas_{suffix}", app)
+    path = write_roads_agreement(
+        Path(os.environ["SAMAD_AGREEMENTS_DIR"]),
+        server.url,
+        agency.agreement_id,
+        category=agency.category,
+        timeout_seconds=1,
+        idempotency=idempotency,
+        max_attempts=6,
+        backoff_seconds=0.1,
+        backoff_max_seconds=0.2,
+        breaker_failures=1000,
+    )
+    try:
+        yield agency
+    finally:
+        app.faults.reset()
+        path.unlink()
+
+
+@pytest.fixture
+def no_dedupe(crm: tuple[RestSandboxApp, BackgroundServer]) -> Iterator[Agency]:
+    """The agreement says what the CRM does: it cannot de-duplicate (``idempotency: none``)."""
+    yield from _agency(crm, "none")
+
+
+def _submit(api: httpx.Client, agency: Agency) -> str:
+    answer = api.post("/v1/requests", json=citizen_request(category=agency.category))
+    assert answer.status_code == 201, answer.text
+    code: str = answer.json()["tracking_code"]
+    return code
+
+
+def _referral(code: str) -> Referral:
+    with session_scope() as session:
+        referral = session.scalars(
+            select(Referral)
+            .join(Request, Request.id == Referral.request_id)
+            .where(Request.tracking_code == code)
+        ).one()
+        session.expunge(referral)
+        return referral
+
+
+def _state(api: httpx.Client, code: str) -> str:
+    state: str = api.get(f"/v1/requests/{code}").json()["referrals"][0]["state"]
+    return state
+
+
+def _alerts(referral_id: int) -> list[dict]:
+    with session_scope() as session:
+        events = session.scalars(
+            select(Event).where(Event.referral_id == referral_id, Event.kind == "alert")
+        )
+        return [e.data for e in events]
+
+
+def _unconfirmed(api: httpx.Client, agency: Agency, fault: FaultMode) -> Referral:
+    agency.app.faults.set(fault, count=1, delay_seconds=3, method="POST", path="/api/v1/tickets")
+    code = _submit(api, agency)
+    wait_for(lambda: _state(api, code) == "unconfirmed", timeout=60, what=f"{code} unconfirmed")
+    return _referral(code)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hub", *args],
+        cwd=REPO_ROOT,
+        env={**os.environ, "COLUMNS": "300"},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
+@pytest.mark.parametrize("fault", AFTER_ACTING)
+def test_an_answer_lost_after_the_agency_acted_leaves_one_case_and_an_unconfirmed_referral(
+    api: httpx.Client, no_dedupe: Agency, fault: FaultMode
+) -> None:
+    referral = _unconfirmed(api, no_dedupe, fault)
+    assert len(tickets_for(no_dedupe.app, referral.reference)) == 1  # the agency has it
+    time.sleep(2)  # well past every backoff of the agreement: nothing pushes it again
+    assert len(tickets_for(no_dedupe.app, referral.reference)) == 1
+    assert _referral_state(referral.id) == "unconfirmed"
+    alerts = [a for a in _alerts(referral.id) if a["alert"] == "delivery_unconfirmed"]
+    assert len(alerts) == 1 and "may hold the case" in alerts[0]["reason"]
+    assert not [a for a in _alerts(referral.id) if a["alert"] == "delivery_failed"]
+
+
+def _referral_state(referral_id: int) -> str:
+    with session_scope() as session:
+        return session.get_one(Referral, referral_id).state
+
+
+def test_an_unconfirmed_referral_is_not_resent_without_the_admins_knowing_choice(
+    api: httpx.Client, api_as, no_dedupe: Agency
+) -> None:
+    referral = _unconfirmed(api, no_dedupe, FaultMode.CREATED_THEN_500)
+    refused = _cli("referrals", "resend", str(referral.id))
+    assert refused.returncode == 1
+    assert "may hold its case already" in refused.stdout + refused.stderr
+    admin = api_as("admin")
+    answer = admin.post(f"/v1/admin/referrals/{referral.id}/resend")
+    assert answer.status_code == 409 and "--may-duplicate" in answer.json()["detail"]
+    assert "تکراری" in answer.json()["detail_fa"]
+    listed = _cli("referrals", "unconfirmed", "--agency", no_dedupe.agreement_id)
+    assert referral.reference in listed.stdout
+    assert _referral_state(referral.id) == "unconfirmed"
+    assert len(tickets_for(no_dedupe.app, referral.reference)) == 1
+
+
+def test_the_case_id_found_at_the_agency_makes_it_delivered_and_followed_up(
+    api: httpx.Client, api_as, no_dedupe: Agency
+) -> None:
+    referral = _unconfirmed(api, no_dedupe, FaultMode.CREATED_THEN_GARBAGE)
+    [ticket] = tickets_for(no_dedupe.app, referral.reference)
+    admin = api_as("admin")
+    listed = admin.get("/v1/admin/unconfirmed", params={"agency": no_dedupe.agreement_id}).json()
+    assert [row["referral_id"] for row in listed] == [referral.id]
+    assert listed[0]["state"] == "unconfirmed"
+    answer = admin.post(f"/v1/admin/referrals/{referral.id}/confirm", json={"external_id": ticket})
+    assert answer.status_code == 200, answer.text
+    wait_for(  # polled from now on: the CRM's ticket moves on every 0.3 s
+        lambda: _referral_state(referral.id) in ("viewed", "in_progress", "forwarded", "resolved"),
+        timeout=60,
+        what="the confirmed referral followed up",
+    )
+    with session_scope() as session:
+        assert session.get_one(Referral, referral.id).external_id == ticket
+    assert len(tickets_for(no_dedupe.app, referral.reference)) == 1
+
+
+def test_a_resend_the_admin_chose_knowing_it_may_duplicate_is_sent(
+    api: httpx.Client, no_dedupe: Agency
+) -> None:
+    referral = _unconfirmed(api, no_dedupe, FaultMode.CREATED_THEN_DROP)
+    chosen = _cli("referrals", "resend", str(referral.id), "--may-duplicate")
+    assert chosen.returncode == 0, chosen.stdout + chosen.stderr
+    wait_for(lambda: _referral_state(referral.id) != "pending", timeout=60, what="re-pushed")
+    wait_for(
+        lambda: len(tickets_for(no_dedupe.app, referral.reference)) == 2,
+        timeout=30,
+        what="the second case the admin accepted",
+    )
+
+
+def test_where_the_agency_dedupes_the_same_fault_ends_delivered_with_one_case(
+    api: httpx.Client, database: str
+) -> None:
+    honouring = create_app(RestSandboxSettings(step_seconds=0.3, ticket_prefix="HON"))
+    with BackgroundServer(honouring) as honest:
+        agency = Agency(
+            f"gas-h-{uuid.uuid4().hex[:8]}", f"roads.h_{uuid.uuid4().hex[:8]}", honouring
+        )
+        path = write_roads_agreement(
+            Path(os.environ["SAMAD_AGREEMENTS_DIR"]),
+            honest.url,
+            agency.agreement_id,
+            category=agency.category,
+            timeout_seconds=1,
+            idempotency="header",
+            max_attempts=6,
+            backoff_seconds=0.1,
+            backoff_max_seconds=0.2,
+            breaker_failures=1000,
+        )
+        try:
+            honouring.faults.set(
+                FaultMode.CREATED_THEN_500, count=1, method="POST", path="/api/v1/tickets"
+            )
+            code = _submit(api, agency)
+            wait_for(lambda: _state(api, code) != "pending", timeout=60, what="delivered")
+            wait_for(
+                lambda: _state(api, code) not in ("pending", "delivering"),
+                timeout=60,
+                what="settled",
+            )
+            referral = _referral(code)
+            assert referral.state != "unconfirmed" and referral.external_id
+            assert len(tickets_for(honouring, referral.reference)) == 1
+            assert honouring.tickets.stats().replays >= 1  # the retry found the first ticket
+        finally:
+            path.unlink()
+
+
+def test_a_push_whose_worker_died_is_unconfirmed_where_a_repush_could_duplicate(
+    no_dedupe: Agency,
+) -> None:
+    far = utcnow() + timedelta(days=365)
+    with session_scope() as session:  # due in a year: no worker takes it before the test does
+        result = submit_request(
+            session,
+            citizen_request(category=no_dedupe.category),
+            get_registry(),
+            get_settings(),
+        )
+        referral_id = result.referrals[0].id
+        session.execute(
+            update(Referral).where(Referral.id == referral_id).values(next_attempt_at=far)
+        )
+    with session_scope() as session:  # as a worker killed mid-push leaves it, its lease run out
+        session.execute(
+            update(Referral)
+            .where(Referral.id == referral_id)
+            .values(state="delivering", next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
+    wait_for(
+        lambda: _referral_state(referral_id) == "unconfirmed",
+        timeout=60,
+        what="the dispatch sweep to find the lost push",
+    )
+    alerts = [a for a in _alerts(referral_id) if a["alert"] == "delivery_unconfirmed"]
+    assert alerts and "worker lost" in alerts[0]["reason"]
+    assert not tickets_for(no_dedupe.app, result.referrals[0].reference)  # never re-pushed
+
+
+def test_the_cli_shows_deliveries_in_flight_with_their_lease(no_dedupe: Agency) -> None:
+    far = utcnow() + timedelta(days=365)
+    with session_scope() as session:
+        result = submit_request(
+            session, citizen_request(category=no_dedupe.category), get_registry(), get_settings()
+        )
+        [referral] = result.referrals
+        held = update(Referral).where(Referral.id == referral.id)
+        session.execute(held.values(state="delivering", next_attempt_at=far))
+    listed = _cli("referrals", "in-flight", "--agency", no_dedupe.agreement_id)
+    assert listed.returncode == 0, listed.stderr
+    assert referral.reference in listed.stdout
+    assert far.strftime("%Y-%m-%d %H:%M") in listed.stdout
