@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from connectors.email.headers import encoded
 from connectors.email.rendering import RenderedReferral
 from hub.core.http import make_client
 from hub.plugins.connector import OutgoingReferral
@@ -87,7 +88,7 @@ def referral_mail(
     if envelope.cc:
         message["Cc"] = ", ".join(header_safe(a) for a in envelope.cc)
     message["Reply-To"] = header_safe(envelope.reply_to)
-    message["Subject"] = header_safe(rendered.subject)
+    message["Subject"] = encoded("Subject", header_safe(rendered.subject))  # spaces kept at folds
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = message_id
     message[REFERRAL_HEADER] = header_safe(referral.reference)

@@ -3,13 +3,16 @@
 ``push`` renders and sends one mail whose Message-ID is derived from the referral's idempotency
 key — a retry after an ambiguous SMTP failure resends the very same mail, which mail programs
 (and the agency sandbox) show once. ``poll`` reads every mail not yet acknowledged and returns
-one update per Message-ID: a status, a bounce, or an unmatched mail for triage. Nothing is
-flagged or moved until ``acknowledge``. ``remind`` sends a reminder in the referral's thread
-(:mod:`connectors.email.reminders`).
+one update per Message-ID: a status, a bounce, or an unmatched mail for triage
+(:mod:`connectors.email.updates`). A bounce is recognised first, then a mail no person wrote
+(:mod:`connectors.email.automatic`); the rest is read as the clerk wrote it
+(:mod:`connectors.email.reading`). Nothing is flagged or moved until ``acknowledge``. ``remind``
+sends a reminder in the referral's thread (:mod:`connectors.email.reminders`).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
@@ -20,6 +23,7 @@ from typing import Any
 
 import jinja2
 
+from connectors.email.automatic import automatic_because
 from connectors.email.bounces import is_bounce, read_bounce
 from connectors.email.composing import (
     REFERRAL_HEADER,
@@ -28,14 +32,16 @@ from connectors.email.composing import (
     gather_attachments,
 )
 from connectors.email.imap_source import ImapReplies
-from connectors.email.mail import ReplySource, StoredMail
+from connectors.email.mail import ReplySource, StoredMail, held_for_review
 from connectors.email.maildir_source import MaildirReplies
+from connectors.email.reading import read_reply
 from connectors.email.reminders import compose_reminder, render_reminder
 from connectors.email.rendering import make_environment, render_referral
-from connectors.email.replies import parse_reply, reply_text, status_key
+from connectors.email.replies import status_key
 from connectors.email.sending import probe, send
 from connectors.email.settings import SETTINGS_SCHEMA, ImapSource, read_settings
-from connectors.email.threads import Thread, ThreadFinder
+from connectors.email.threads import ThreadFinder
+from connectors.email.updates import automatic_update, bounce_update, mail_facts, reply_update
 from hub.core.errors import ConnectorError, ConnectorRefused
 from hub.plugins.connector import (
     AgencyUpdate,
@@ -45,7 +51,6 @@ from hub.plugins.connector import (
     OutgoingReferral,
     Receipt,
     Reminder,
-    UpdateKind,
 )
 
 TEMPLATE_NAMES = (
@@ -82,6 +87,7 @@ class EmailConnector(Connector):
         raw: dict[str, Any] = {
             "message_id": message_id,
             "reference": referral.reference,
+            "tracking_code": referral.tracking_code,  # a clerk may quote only this
             "to": recipients,
         }
         if refused:
@@ -170,12 +176,19 @@ class EmailConnector(Connector):
                 "mailbox_key": mail.key,
                 "from": str(message["From"] or ""),
                 "subject": str(message["Subject"] or ""),
+                # The whole mail as received: the hub keeps it, attachments and all.
+                "rfc822": base64.b64encode(mail.raw).decode("ascii"),
             },
         }
         if is_bounce(message):
-            return self._bounce(message, finder, common)
-        thread = finder.find(message)
-        return _reply_update(message, thread, self._statuses, common)
+            return held_for_review(self._bounce(message, finder, common))
+        read = read_reply(message, self._statuses)
+        thread = finder.find(message, read.text)
+        common = mail_facts(common, thread)
+        automatic = automatic_because(message)
+        if automatic:
+            return held_for_review(automatic_update(automatic, thread, common))
+        return held_for_review(reply_update(read, thread, self._statuses, common))
 
     def _bounce(
         self, message: EmailMessage, finder: ThreadFinder, common: dict[str, Any]
@@ -189,39 +202,7 @@ class EmailConnector(Connector):
                 "Subject": returned.get("Subject", ""),
             }
         )
-        return AgencyUpdate(
-            kind=UpdateKind.BOUNCE,
-            external_id=thread.external_id,
-            referral_reference=thread.reference,
-            note=bounce.reason,
-            **common,
-        )
-
-
-def _reply_update(
-    message: EmailMessage, thread: Thread, statuses: Mapping[str, str], common: dict[str, Any]
-) -> AgencyUpdate:
-    parsed = parse_reply(reply_text(message))
-    found: dict[str, Any] = {
-        "external_id": thread.external_id,
-        "referral_reference": thread.reference,
-    }
-    if not thread.found:
-        note = "answers no referral mail (no In-Reply-To/References) and names no reference"
-        return AgencyUpdate(kind=UpdateKind.UNMATCHED, note=note, result=parsed.result, **common)
-    if parsed.status is None:
-        note = f"no «وضعیت: …» / «STATUS: …» on the first line: «{parsed.first_line[:120]}»"
-        return AgencyUpdate(
-            kind=UpdateKind.UNMATCHED, note=note, result=parsed.result, **found, **common
-        )
-    status = statuses.get(status_key(parsed.status)) if statuses else parsed.status
-    if status is None:
-        known = ", ".join(statuses.values())
-        note = f"unknown status «{parsed.status}»; the agreement knows: {known}"
-        return AgencyUpdate(
-            kind=UpdateKind.UNMATCHED, note=note, result=parsed.result, **found, **common
-        )
-    return AgencyUpdate(status=status, result=parsed.result or None, **found, **common)
+        return bounce_update(bounce, thread, mail_facts(common, thread))
 
 
 def _date_of(message: EmailMessage) -> Any:

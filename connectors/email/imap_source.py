@@ -2,8 +2,12 @@
 
 Mails are read with ``BODY.PEEK`` so reading marks nothing; a mail is processed once the
 connector's ``acknowledge`` flags it ``\\Seen $SamadProcessed`` (and moves it, when the agreement
-names a processed mailbox). The session is kept between polls; when the server went away (a
-restart, an idle timeout) the next call reconnects once before reporting a transient error.
+names a processed mailbox). A mail held for review (its key marked, :mod:`connectors.email.mail`)
+is flagged ``\\Flagged $SamadNeedsReview $SamadProcessed`` instead, left unread, and moved to the
+review mailbox ("Needs review" unless the agreement says otherwise).
+
+The session is kept between polls; when the server went away (a restart, an idle timeout) the
+next call reconnects once before reporting a transient error.
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ import ssl
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from connectors.email.mail import StoredMail
+from connectors.email.mail import StoredMail, sort_for_review
 from connectors.email.settings import ImapSource
 from connectors.email.tls import client_context, is_certificate_problem
 from hub.core.errors import ConnectorError, ConnectorTimeout
 
 PROCESSED_KEYWORD = "$SamadProcessed"
+REVIEW_KEYWORD = "$SamadNeedsReview"
 _UID = re.compile(rb"\bUID (\d+)")
 
 T = TypeVar("T")
@@ -73,14 +78,22 @@ class ImapReplies:
         return data[0].split() if data and data[0] else []
 
     def _acknowledge(self, session: imaplib.IMAP4, keys: list[str]) -> None:
+        processed, review = sort_for_review(keys)
+        flags = f"(\\Flagged {REVIEW_KEYWORD} {PROCESSED_KEYWORD})"
+        self._flag_and_move(session, review, flags, self._source.review_mailbox)
+        flags = f"(\\Seen {PROCESSED_KEYWORD})"
+        self._flag_and_move(session, processed, flags, self._source.processed_mailbox)
+
+    def _flag_and_move(
+        self, session: imaplib.IMAP4, keys: list[str], flags: str, target: str | None
+    ) -> None:
         # A UID is only meaningful under the UIDVALIDITY it was read with; stale ones are left
         # unflagged, so they come back once more and the core drops them by update_id.
         uids = [key.rpartition(":")[2] for key in keys if key.startswith(f"{self._uidvalidity}:")]
         if not uids:
             return
         uid_set = ",".join(uids)
-        _ok(session.uid("STORE", uid_set, "+FLAGS", f"(\\Seen {PROCESSED_KEYWORD})"))
-        target = self._source.processed_mailbox
+        _ok(session.uid("STORE", uid_set, "+FLAGS", flags))
         if target and self._can_move:
             session.create(_quoted(target))  # "already exists" is fine: the answer is ignored
             _ok(session.uid("MOVE", uid_set, _quoted(target)))

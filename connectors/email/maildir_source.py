@@ -1,7 +1,9 @@
 """Replies delivered by the hub's own mail server into a local Maildir.
 
 A reply is "unprocessed" until :meth:`MaildirReplies.acknowledge` marks it seen (Maildir flag
-``S``) or moves it into the processed folder — which happens only after the core stored it.
+``S``) or moves it into the processed folder — which happens only after the core stored it. A
+reply held for review (its key marked, :mod:`connectors.email.mail`) is moved to the review
+folder flagged (``F``) and left unread instead; without a review folder it is flagged seen in place.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ import mailbox
 from collections.abc import Iterable
 from pathlib import Path
 
-from connectors.email.mail import StoredMail
+from connectors.email.mail import StoredMail, sort_for_review
 from connectors.email.settings import MaildirSource
 from hub.core.errors import ConnectorError
 
 SEEN = "S"
+FLAGGED = "F"
 
 
 class MaildirReplies:
@@ -37,22 +40,30 @@ class MaildirReplies:
             raise ConnectorError(f"cannot read the Maildir {self._source.path}: {exc}") from exc
 
     def acknowledge(self, keys: Iterable[str]) -> None:
+        processed, review = sort_for_review(keys)
         try:
             box = self._open()
-            folder = self._processed_folder(box)
-            for key in keys:
-                if key not in box:
-                    continue  # already moved by an earlier acknowledge
-                message = box.get_message(key)
-                message.set_subdir("cur")
-                message.add_flag(SEEN)
-                if folder is None:
-                    box[key] = message
-                else:
-                    folder.add(message)  # copied first, then removed: never lost in between
-                    box.remove(key)
+            folder = self._folder(box, self._source.processed_folder)
+            self._move(box, processed, folder, SEEN)
+            folder = self._folder(box, self._source.review_folder)
+            self._move(box, review, folder, FLAGGED if folder is not None else FLAGGED + SEEN)
         except OSError as exc:
             raise ConnectorError(f"cannot update the Maildir {self._source.path}: {exc}") from exc
+
+    def _move(
+        self, box: mailbox.Maildir, keys: list[str], folder: mailbox.Maildir | None, flags: str
+    ) -> None:
+        for key in keys:
+            if key not in box:
+                continue  # already moved by an earlier acknowledge
+            message = box.get_message(key)
+            message.set_subdir("cur")
+            message.add_flag(flags)
+            if folder is None:
+                box[key] = message
+            else:
+                folder.add(message)  # copied first, then removed: never lost in between
+                box.remove(key)
 
     def check(self) -> str:
         box = self._open()
@@ -66,8 +77,7 @@ class MaildirReplies:
         path.parent.mkdir(parents=True, exist_ok=True)  # Maildir(create=True) makes only the leaf
         return mailbox.Maildir(path, factory=None, create=True)
 
-    def _processed_folder(self, box: mailbox.Maildir) -> mailbox.Maildir | None:
-        name = self._source.processed_folder
+    def _folder(self, box: mailbox.Maildir, name: str | None) -> mailbox.Maildir | None:
         if not name:
             return None
         if name in box.list_folders():

@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from hub.core.settings import get_settings
+from hub.intake.tracking import REFERENCE_PATTERN
 
 SETTINGS_SCHEMA: dict[str, Any] = json.loads(
     resources.files(__package__).joinpath("settings.schema.json").read_text(encoding="utf-8")
 )
-
-DEFAULT_REFERENCE_PATTERN = SETTINGS_SCHEMA["properties"]["reference_pattern"]["default"]
 
 
 @dataclass(frozen=True)
@@ -42,12 +41,14 @@ class ImapSource:
     server: ServerSettings
     mailbox: str
     processed_mailbox: str | None
+    review_mailbox: str | None = None  # replies held for a person's review; None: flagged only
 
 
 @dataclass(frozen=True)
 class MaildirSource:
     path: Path
     processed_folder: str | None
+    review_folder: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def read_settings(raw: Mapping[str, Any], config_dir: Path) -> EmailSettings:
         templates_dir=(config_dir / templates_dir) if templates_dir else None,
         forward_attachments=bool(attachments.get("forward", False)),
         max_attachment_bytes=int(attachments.get("max_bytes", 10 * 1024 * 1024)),
-        reference_pattern=re.compile(raw.get("reference_pattern", DEFAULT_REFERENCE_PATTERN)),
+        # By default the hub's own reference format itself, not a copy that could drift from it.
+        reference_pattern=re.compile(raw.get("reference_pattern", REFERENCE_PATTERN)),
         replies=_reply_source(raw["replies"]),
     )
 
@@ -103,10 +105,17 @@ def _reply_source(raw: Mapping[str, Any]) -> ImapSource | MaildirSource:
             server=_server(raw, default_security="tls"),
             mailbox=raw.get("mailbox", "INBOX"),
             processed_mailbox=raw.get("processed_mailbox"),
+            review_mailbox=raw.get("review_mailbox", _REVIEW_FOLDER) or None,
         )
     return MaildirSource(
-        path=resolve_data_dir(raw["path"]), processed_folder=raw.get("processed_folder")
+        path=resolve_data_dir(raw["path"]),
+        processed_folder=raw.get("processed_folder"),
+        review_folder=raw.get("review_folder", _REVIEW_FOLDER) or None,
     )
+
+
+# Where replies held for review go unless the agreement says otherwise ("Needs review").
+_REVIEW_FOLDER = SETTINGS_SCHEMA["properties"]["replies"]["properties"]["review_mailbox"]["default"]
 
 
 def resolve_data_dir(path: str) -> Path:

@@ -9,7 +9,6 @@ is a YAML file, not code. One HTTP client per connector, reused for every call.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -17,6 +16,7 @@ from urllib.parse import quote
 import httpx
 import jmespath
 
+from connectors.rest import checking
 from connectors.rest.errors import (
     json_of,
     raise_for_answer,
@@ -37,10 +37,6 @@ from hub.plugins.connector import (
     Receipt,
     Reminder,
 )
-
-# Without a health endpoint, any answer from base_url below 500 proves the agency reachable (its
-# root may well be a 404), except these, which say our credentials or our rate are the problem.
-UNHEALTHY_ROOT_STATUSES = frozenset({401, 403, 407, 408, 429})
 
 
 class RestConnector(Connector):
@@ -85,22 +81,9 @@ class RestConnector(Connector):
         return [update for chunk in chunks for update in self._poll_batch(batch_path, chunk)]
 
     def check(self) -> Health:
-        path = self.rest.check_path or ""
-        started = time.perf_counter()
-        try:
-            with translated_transport_errors("GET", self._url(path)):
-                response = self._client.get(path)
-            status = response.status_code
-            if self.rest.check_path or status >= 500 or status in UNHEALTHY_ROOT_STATUSES:
-                raise_for_answer(response)
-        except ConnectorError as exc:
-            return Health(ok=False, detail=str(exc), problems=(exc.message,))
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        return Health(
-            ok=True,
-            detail=f"GET {response.request.url} answered HTTP {response.status_code} "
-            f"in {elapsed_ms:.0f} ms",
-        )
+        """One GET with our credentials that tells them refused from a wrong path
+        (``checking.py``)."""
+        return checking.check(self._client, self.rest, self.context.status_map, self._read)
 
     def can_remind(self) -> bool:
         return self.rest.remind is not None
@@ -115,6 +98,33 @@ class RestConnector(Connector):
             json=reminder_body(referral, reminder),
             headers={self.rest.push.idempotency_header: reminder.key},
         )
+
+    def can_find(self) -> bool:
+        return self.rest.find is not None
+
+    def find(self, referral: OutgoingReferral) -> Receipt | None:
+        """GET the agreement's ``find.path`` with our reference in it: the first case found."""
+        find = self.rest.find
+        if find is None:
+            raise ConnectorError("the agreement names no find endpoint", permanent=True)
+        values = {
+            "reference": referral.reference,
+            "idempotency_key": referral.idempotency_key,
+            "tracking_code": referral.tracking_code,
+        }
+        path = find.path
+        for name, value in values.items():
+            path = path.replace("{" + name + "}", quote(value, safe=""))
+        response = self._call("GET", path)
+        found = jmespath.search(find.items, json_of(response))
+        if found in (None, []):
+            return None
+        cases = found if isinstance(found, list) else [found]
+        external_id = jmespath.search(find.external_id, cases[0])
+        if external_id in (None, ""):
+            raise unreadable_answer(response, f"a case id at {find.external_id!r}")
+        raw = cases[0] if isinstance(cases[0], Mapping) else {"case": cases[0]}
+        return Receipt(referral.referral_id, str(external_id), {**raw, "found_by": "lookup"})
 
     def close(self) -> None:
         self._client.close()

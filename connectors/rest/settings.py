@@ -52,9 +52,26 @@ class PollSettings:
 
 
 @dataclass(frozen=True)
+class FindSettings:
+    path: str
+    external_id: str
+    items: str = _default("find", "items")
+
+
+@dataclass(frozen=True)
 class RemindSettings:
     path: str
     method: str = _default("remind", "method")
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """``check``: the GET that proves our credentials — ``path``, or a known test case's
+    ``external_id`` asked for at ``poll.path`` (see ``checking.py``)."""
+
+    path: str | None = None
+    external_id: str | None = None
+    expect_status: int | None = None  # None: any 2xx
 
 
 @dataclass(frozen=True)
@@ -67,6 +84,8 @@ class RestSettings:
     auth: Mapping[str, str] = field(default_factory=lambda: dict(_default("auth")))
     check_path: str | None = None
     remind: RemindSettings | None = None
+    find: FindSettings | None = None
+    check: CheckSettings | None = None
 
     @classmethod
     def from_mapping(cls, settings: Mapping[str, Any]) -> RestSettings:
@@ -77,6 +96,8 @@ class RestSettings:
                 "push": PushSettings(**given["push"]),
                 "poll": PollSettings(**given["poll"]),
                 "remind": RemindSettings(**given["remind"]) if "remind" in given else None,
+                "find": FindSettings(**given["find"]) if "find" in given else None,
+                "check": CheckSettings(**given["check"]) if "check" in given else None,
             }
         )
 

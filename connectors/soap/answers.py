@@ -17,8 +17,10 @@ from typing import Any
 
 import jmespath
 from jmespath.parser import ParsedResult
+from lxml import etree
 from zeep.helpers import serialize_object
 
+RAW_ELEMENTS = "_raw_elements"  # where zeep's strict=False puts what the schema does not name
 _PLAIN_PATH = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*")
 
 
@@ -62,7 +64,11 @@ def plain(answer: Any) -> Any:
 
 def jsonable(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return {str(key): jsonable(item) for key, item in value.items()}
+        result = {str(k): jsonable(item) for k, item in value.items() if k != RAW_ELEMENTS}
+        # Lenient parsing keeps the elements the WSDL does not declare aside: read them too.
+        for element in value.get(RAW_ELEMENTS) or ():
+            result.setdefault(etree.QName(element).localname, _element_data(element))
+        return result
     if isinstance(value, list | tuple):
         return [jsonable(item) for item in value]
     if isinstance(value, datetime | date):
@@ -72,6 +78,18 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     return value
+
+
+def _element_data(element: etree._Element) -> Any:
+    """An undeclared element as data: its text, or its children by local name."""
+    if not len(element):
+        return element.text
+    data: dict[str, Any] = {}
+    for child in element:
+        if isinstance(child.tag, str):
+            name, item = etree.QName(child).localname, _element_data(child)
+            data[name] = [*as_list(data[name]), item] if name in data else item
+    return data
 
 
 def as_mapping(value: Any) -> dict[str, Any]:

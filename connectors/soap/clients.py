@@ -63,6 +63,14 @@ def wsdl_location(settings: Mapping[str, Any], context: ConnectorContext) -> str
     return str(path if path.is_absolute() else context.config_dir / path)
 
 
+def lenient(settings: Mapping[str, Any]) -> bool:
+    """``parsing: lenient``: answers are read whatever the order of their elements and with
+    required ones missing (zeep's ``strict=False`` and ``xsd_ignore_sequence_order``), as real
+    systems answer (Znuny: alphabetical order; no ``TicketID`` beside an ``Error``). Malformed
+    XML is still refused (``transport.HttpxTransport.well_formed_only``)."""
+    return settings.get("parsing", "strict") == "lenient"
+
+
 def settings_key(settings: Mapping[str, Any]) -> str:
     text = json.dumps(settings, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -106,7 +114,11 @@ def build_client(
     if token:
         wsse = UsernameToken(token["username"], token["password"], use_digest=token.get("digest"))
     zeep_settings = zeep.Settings(
-        strict=True, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        strict=not lenient(settings),
+        xsd_ignore_sequence_order=lenient(settings),
+        forbid_dtd=True,
+        forbid_entities=True,
+        forbid_external=True,
     )
     client = zeep.Client(
         wsdl_location(settings, context), wsse=wsse, transport=transport, settings=zeep_settings
@@ -142,6 +154,7 @@ def _transport(
         load_timeout=float(timeouts.get("wsdl", DEFAULT_WSDL_TIMEOUT)),
         max_bytes=int(settings.get("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES)),
         cache=cache,
+        well_formed_only=lenient(settings),
     )
 
 

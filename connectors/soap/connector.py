@@ -14,7 +14,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, ClassVar
 
-from connectors.soap import answers, clients, wsdl_check
+from connectors.soap import answers, checking, clients, finding, inputs, sessions, wsdl_check
 from connectors.soap.clients import SoapClient
 from connectors.soap.faults import agency_errors
 from hub.core.errors import ConnectorError, ConnectorRefused, ConnectorUnconfirmed
@@ -53,13 +53,35 @@ class SoapConnector(Connector):
                 f"the agency's answer to {operation} has no case id at {expression!r}",
                 {"answer": answers.as_mapping(data)},
             )
-        return Receipt(referral.referral_id, str(external_id), answers.as_mapping(data))
+        raw = answers.as_mapping(data)
+        if case_number := self.settings["push"].get("case_number"):
+            raw = {**raw, "case_number": answers.read(case_number, data)}
+        return Receipt(referral.referral_id, str(external_id), raw)
 
     def poll(self, receipts: Sequence[Receipt]) -> list[AgencyUpdate]:
         external_ids = [receipt.external_id for receipt in receipts]
         if self.settings["operations"].get("poll_batch") and "batch_field" in self.settings["poll"]:
             return self._poll_in_batches(external_ids)
         return self._poll_one_by_one(external_ids)
+
+    def can_find(self) -> bool:
+        return "find" in self.settings
+
+    def find(self, referral: OutgoingReferral) -> Receipt | None:
+        """The first case ``find.operation`` lists for our reference (``finding.py``), its
+        clerks' number read by polling it when ``poll.case_number`` says where."""
+        if not self.can_find():
+            raise ConnectorRefused("the agreement names no find operation")
+        found = finding.case_ids(self.settings, referral, self._call)
+        if not found:
+            return None
+        external_id = found[0]
+        raw: dict[str, Any] = {"found_by": "lookup", "cases_found": found}
+        if case_number := self.settings["poll"].get("case_number"):
+            polled = self.poll([Receipt(referral.referral_id, external_id)])
+            reports = [u.raw for u in polled if u.external_id == external_id]
+            raw["case_number"] = answers.read(case_number, reports[0]) if reports else None
+        return Receipt(referral.referral_id, external_id, raw)
 
     def check(self) -> Health:
         try:
@@ -68,11 +90,18 @@ class SoapConnector(Connector):
         except ConnectorError as exc:
             where = clients.wsdl_location(self.settings, self.context)
             return Health(False, f"the WSDL at {where} could not be used", (f"{exc.message}.",))
-        problems = wsdl_check.problems(client, self.settings, self.context.mapping)
+        mismatches = wsdl_check.problems(client, self.settings, self.context.mapping)
+        verdict = checking.verify(client, self.settings, self._call)  # calls operations.check
+        problems = (*mismatches, *verdict.problems)
         offered = ", ".join(sorted(client.binding.all()))
-        if problems:
-            return Health(False, f"{len(problems)} mismatch(es) with the WSDL", tuple(problems))
-        return Health(True, f"the WSDL offers {offered}; the mapping matches it")
+        matches = (
+            f"{len(mismatches)} mismatch(es) with the mapping"
+            if mismatches
+            else "the mapping matches it"
+        )
+        return Health(
+            not problems, f"the WSDL offers {offered}; {matches}; {verdict.detail}", problems
+        )
 
     def close(self) -> None:
         """Nothing per instance: the parsed client is shared by the process on purpose."""
@@ -87,9 +116,19 @@ class SoapConnector(Connector):
         headers = (
             {idempotency["header"]: referral.idempotency_key} if "header" in idempotency else {}
         )
-        return payload, headers
+        return inputs.expanded(payload), headers
 
     def _call(self, operation: str, payload: Mapping[str, Any], headers: dict[str, str]) -> Any:
+        """One call, with the agreement's credentials in its body (``sessions.py``); an error
+        the agency answers inside it raised as a refusal (``refusals.py``)."""
+        return sessions.call(
+            self.settings,
+            operation,
+            payload,
+            lambda name, given: self._invoke(name, given, headers),
+        )
+
+    def _invoke(self, operation: str, payload: Mapping[str, Any], headers: dict[str, str]) -> Any:
         client = self.client
         if operation not in client.binding.all():
             raise ConnectorRefused(f"the agency's WSDL has no operation {operation!r}")
@@ -104,7 +143,10 @@ class SoapConnector(Connector):
         operation = self.settings["operations"]["poll_batch"]
         updates = []
         for chunk in _chunks(external_ids, int(poll.get("batch_size", DEFAULT_BATCH_SIZE))):
-            payload = answers.nested(poll["batch_field"], list(chunk))
+            payload = {
+                **poll.get("arguments", {}),
+                **answers.nested(poll["batch_field"], list(chunk)),
+            }
             data = answers.plain(self._call(operation, payload, {}))
             items = answers.read(poll.get("items", "@"), data) or []
             updates += [self._update(item) for item in answers.as_list(items)]
@@ -114,12 +156,12 @@ class SoapConnector(Connector):
         """A case the agency refuses to report on is skipped, so one bad id cannot stop polling
         for every other referral; transient failures stop the sweep, to be retried whole."""
         operation = self.settings["operations"]["poll"]
+        poll = self.settings["poll"]
         updates, refused = [], []
         for external_id in external_ids:
             try:
-                answer = self._call(
-                    operation, {self.settings["poll"]["case_field"]: external_id}, {}
-                )
+                payload = {**poll.get("arguments", {}), poll["case_field"]: external_id}
+                answer = self._call(operation, payload, {})
             except ConnectorError as exc:
                 if not exc.permanent:
                     raise

@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 import httpx
 from lxml import etree
+from zeep import exceptions as zeep_errors
 from zeep.cache import Base as CacheBase
 from zeep.utils import get_media_type
 from zeep.wsdl.utils import etree_to_string
@@ -58,12 +59,17 @@ class HttpxTransport:
         load_timeout: float,
         max_bytes: int,
         cache: CacheBase | None = None,
+        well_formed_only: bool = False,
     ) -> None:
         self.http = http
         self.operation_timeout = operation_timeout
         self.load_timeout = load_timeout
         self.max_bytes = max_bytes
         self.cache = cache
+        # zeep's lenient parsing (strict=False) also makes lxml "recover" broken XML: an answer
+        # cut off mid-way would be read as far as it goes. Refused here instead, as strict zeep
+        # refuses it.
+        self.well_formed_only = well_formed_only
 
     def load(self, url: str) -> bytes:
         """A WSDL or XSD document: from the disk cache, the network or a local file."""
@@ -93,6 +99,8 @@ class HttpxTransport:
         )
         last_answer.set(response.status_code)
         _refuse_html(address, response)
+        if self.well_formed_only:
+            _refuse_malformed(response)
         return response
 
     def get(self, address: str, params: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
@@ -131,6 +139,19 @@ class HttpxTransport:
             if len(body) > self.max_bytes:
                 raise ResponseTooLarge(url, self.max_bytes)
         return bytes(body)
+
+
+def _refuse_malformed(response: httpx.Response) -> None:
+    if not response.content:
+        return
+    # A parser per answer: lxml parsers must not be shared between threads.
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        etree.fromstring(response.content, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise zeep_errors.XMLSyntaxError(
+            f"the answer is not well-formed XML: {exc}", content=response.content
+        ) from exc
 
 
 def _refuse_html(url: str, response: httpx.Response) -> None:

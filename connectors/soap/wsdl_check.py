@@ -16,6 +16,7 @@ from jmespath.exceptions import JMESPathError
 from zeep.xsd import ComplexType, Element
 from zeep.xsd.types.base import Type
 
+from connectors.soap import requirements
 from connectors.soap.clients import SoapClient
 
 
@@ -50,20 +51,9 @@ def missing_field(xsd_type: Type | None, path: str, operation: str) -> str | Non
 def unfilled_required(
     xsd_type: Type | None, targets: Collection[str], prefix: str = ""
 ) -> list[str]:
-    """Required leaf fields no target fills; a target naming a whole complex field fills it."""
-    unfilled = []
-    for name, element in children(xsd_type).items():
-        path = f"{prefix}{name}"
-        if path in targets:
-            continue
-        required = not element.is_optional
-        inside = any(target.startswith(f"{path}.") for target in targets)
-        if isinstance(element.type, ComplexType):
-            if required or inside:
-                unfilled += unfilled_required(element.type, targets, f"{path}.")
-        elif required:
-            unfilled.append(path)
-    return unfilled
+    """Required fields no target fills, quoted (``'Subject'``, ``one of 'A' or 'B'``); a target
+    naming a whole complex field fills it, and a choice needs one branch (``requirements``)."""
+    return requirements.unfilled(xsd_type, targets, prefix)
 
 
 def problems(client: SoapClient, settings: Mapping[str, Any], mapping: Iterable[str]) -> list[str]:
@@ -115,8 +105,8 @@ def _push_problems(
         why = missing_field(xsd_type, path, operation)
         if why:
             found.append(f"{subject}, but {why}.")
-    for path in unfilled_required(xsd_type, set(targets)):
-        found.append(f"{operation} requires {path!r}, which the mapping does not fill.")
+    for gap in unfilled_required(xsd_type, set(targets)):
+        found.append(f"{operation} requires {gap}, which the mapping does not fill.")
     return found
 
 

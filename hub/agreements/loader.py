@@ -14,6 +14,8 @@ import yaml
 
 from hub.agreements.mapping import mapping_problems
 from hub.agreements.model import Agreement, Route
+from hub.agreements.overlay import merged
+from hub.agreements.presets import with_preset
 from hub.agreements.secrets import check_secrets
 from hub.core.errors import AgreementError, AgreementProblem, PluginError
 from hub.core.settings import REPO_ROOT
@@ -51,7 +53,10 @@ def parse_agreement(
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise AgreementError([AgreementProblem(file, "(yaml)", str(exc))]) from exc
-    problems = _schema_problems(_agreement_validator(), doc, file)
+    doc, preset_text, problems = with_preset(doc, file)
+    if preset_text:  # a changed preset is a new version of every agreement made from it
+        text = f"{text}\n# preset\n{preset_text}"
+    problems = problems or _schema_problems(_agreement_validator(), doc, file)
     if not problems:
         problems = _connector_problems(doc, file, connectors)
         problems += mapping_problems(doc.get("mapping", {}), file)
@@ -75,7 +80,13 @@ def _connector_problems(
         connector_type.settings_schema, format_checker=jsonschema.FormatChecker()
     )
     problems = _schema_problems(validator, settings, file, "connector.settings")
-    return problems + check_secrets(settings, connector_type.settings_schema, file)
+    problems += check_secrets(settings, connector_type.settings_schema, file)
+    if problems or "test_settings" not in connector:
+        return problems
+    # The test system's settings are the connector's own with these laid over: valid as such.
+    overlay, prefix = connector["test_settings"], "connector.test_settings"
+    problems = _schema_problems(validator, merged(settings, overlay), file, prefix)
+    return problems + check_secrets(overlay, connector_type.settings_schema, file, prefix)
 
 
 def _build(doc: dict[str, Any], text: str, path: Path) -> Agreement:

@@ -27,10 +27,32 @@ def compile_expression(expression: str) -> ParsedResult:
     return jmespath.compile(expression)
 
 
+ENV_WRITTEN = re.compile(r"\$\{env:[^}]*\}")
+
+
+def _env_references(source: Any) -> list[str]:
+    """The ``${env:NAME}`` written anywhere in a mapping source."""
+    if isinstance(source, str):
+        return ENV_WRITTEN.findall(source)
+    if isinstance(source, Mapping):
+        return [found for value in source.values() for found in _env_references(value)]
+    if isinstance(source, list):
+        return [found for value in source for found in _env_references(value)]
+    return []
+
+
 def mapping_problems(mapping: Mapping[str, Any], file: str) -> list[AgreementProblem]:
-    """Expressions that do not parse, named by key path."""
+    """Expressions that do not parse, and secrets written where they would be sent as written,
+    named by key path."""
     problems = []
     for target, source in mapping.items():
+        if written := _env_references(source):
+            message = (
+                f"{written[0]} is not resolved in a mapping: it would be sent to the agency as "
+                "written; put credentials in connector.settings (the SOAP connector's body_auth)"
+            )
+            problems.append(AgreementProblem(file, f"mapping.{target}", message))
+            continue
         expression = source if isinstance(source, str) else source.get("expr")
         if expression is None:
             continue

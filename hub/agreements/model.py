@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hub.core.states import ReferralState
 
@@ -62,6 +63,11 @@ class Agreement:
     @property
     def delivery(self) -> dict[str, Any]:
         return dict(self.document.get("delivery", {}))
+
+    @property
+    def time_zone(self) -> ZoneInfo:
+        """Where the agency's times without a zone are read (``time_zone``, default Tehran)."""
+        return ZoneInfo(self.document.get("time_zone", "Asia/Tehran"))
 
     @property
     def idempotency(self) -> Idempotency:

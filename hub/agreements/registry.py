@@ -13,9 +13,11 @@ import logging
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from hub.agreements.loader import agreement_files, load_directory
 from hub.agreements.model import Agreement
+from hub.agreements.overlay import settings_for_test_system
 from hub.agreements.secrets import resolve_env
 from hub.core.errors import AgreementProblem, ConnectorError, NotFound
 from hub.core.settings import Settings, get_settings
@@ -100,10 +102,18 @@ class AgreementRegistry:
                 self._connectors[key] = self._make_connector(agreement)
             return self._connectors[key]
 
-    def _make_connector(self, agreement: Agreement) -> Connector:
+    def test_system_connector(self, agreement: Agreement) -> Connector | None:
+        """A connector to the agency's test system (``connector.test_settings``), or None when
+        the agreement names none; made anew, never shared: the caller closes it."""
+        settings = settings_for_test_system(agreement.document)
+        return None if settings is None else self._make_connector(agreement, settings)
+
+    def _make_connector(
+        self, agreement: Agreement, written: dict[str, Any] | None = None
+    ) -> Connector:
         connector_type = self.plugins.connectors.get(agreement.connector_type)
         try:
-            settings = resolve_env(agreement.connector_settings)
+            settings = resolve_env(agreement.connector_settings if written is None else written)
         except KeyError as exc:
             raise ConnectorError(
                 f"agreement {agreement.id}: {exc.args[0]}", permanent=False

@@ -13,27 +13,48 @@ ENV_REFERENCE = re.compile(r"^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$")
 
 
 def secret_paths(schema: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
-    """Dotted paths of the settings a connector's schema marks ``"x-secret": true``."""
-    for name, sub in schema.get("properties", {}).items():
+    """Dotted paths of the settings a connector's schema marks ``"x-secret": true``; ``*`` for
+    every key of an object whose ``additionalProperties`` are secrets (``body_auth.*``)."""
+    named = [(name, sub) for name, sub in schema.get("properties", {}).items()]
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, Mapping):
+        named.append(("*", extra))
+    for name, sub in named:
         path = f"{prefix}.{name}" if prefix else name
         if sub.get("x-secret"):
             yield path
         yield from secret_paths(sub, path)
 
 
+def _values_at(settings: Any, parts: list[str], walked: str = "") -> Iterator[tuple[str, Any]]:
+    """(concrete path, value) of every setting at ``parts``; ``*`` matches every key."""
+    if not parts:
+        yield walked, settings
+        return
+    if not isinstance(settings, Mapping):
+        return
+    head, *rest = parts
+    for key in settings if head == "*" else [head]:
+        if key in settings:
+            yield from _values_at(settings[key], rest, f"{walked}.{key}" if walked else key)
+
+
 def check_secrets(
-    settings: Mapping[str, Any], schema: Mapping[str, Any], file: str
+    settings: Mapping[str, Any],
+    schema: Mapping[str, Any],
+    file: str,
+    prefix: str = "connector.settings",
 ) -> list[AgreementProblem]:
     problems = []
-    for path in secret_paths(schema):
-        value: Any = settings
-        for part in path.split("."):
-            value = value.get(part) if isinstance(value, Mapping) else None
+    found = [
+        item for secret in secret_paths(schema) for item in _values_at(settings, secret.split("."))
+    ]
+    for path, value in found:
         if value is not None and not (isinstance(value, str) and ENV_REFERENCE.match(value)):
             problems.append(
                 AgreementProblem(
                     file,
-                    f"connector.settings.{path}",
+                    f"{prefix}.{path}",
                     "is a secret: write it as ${env:NAME}, never the value itself",
                 )
             )

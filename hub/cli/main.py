@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from hub.cli import agreements, db, demo, processes, referrals, tokens
+from hub.cli import agreements, db, demo, processes, referrals, replies, tokens
 from hub.cli import audit as audit_cli
 from hub.cli import figures as figures_cli
 from hub.cli import report as report_cli
@@ -25,6 +25,7 @@ app.command("report")(report_cli.report)
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(tokens.users, name="users")
 app.add_typer(referrals.app, name="referrals")
+app.add_typer(replies.app, name="replies")
 app.command("serve")(processes.serve)
 app.command("worker")(processes.worker)
 app.command("demo")(demo.demo)

@@ -18,7 +18,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
     app = Celery(
         "samad_hub",
         broker=settings.effective_broker_url,
-        include=["hub.worker.tasks", "hub.worker.supervision_tasks"],
+        include=["hub.worker.tasks", "hub.worker.supervision_tasks", "hub.worker.review_tasks"],
     )
     app.conf.update(
         task_ignore_result=True,
@@ -55,6 +55,10 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "send-due-notifications": {
                 "task": "hub.notification_sweep",
                 "schedule": settings.notification_sweep_every_seconds,
+            },
+            "alert-waiting-replies": {
+                "task": "hub.review_alerts",
+                "schedule": settings.review_sweep_every_seconds,
             },
             "failure-digest": {
                 "task": "hub.failure_digest",

@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     admin_emails: list[str] = []  # receive the daily failure digest
     failure_digest_at: str = "04:30"  # UTC time of day of the digest (08:00 in Tehran), by email
 
+    # Agency replies the hub could not interpret wait in the review queue (hub.referrals.reviews);
+    # one waiting longer than this is alerted, once, by the beat task hub.review_alerts.
+    review_alert_after_minutes: float = 60.0
+    review_sweep_every_seconds: float = 60.0
+
     @model_validator(mode="after")
     def _refuse_embedded_defaults_in_production(self) -> Settings:
         if self.environment == "production":

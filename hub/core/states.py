@@ -56,9 +56,29 @@ S = ReferralState
 
 
 class RequestStatus(StrEnum):
-    REFERRED = "referred"  # has at least one referral
+    REFERRED = "referred"  # has at least one referral still open
+    RESOLVED = (
+        "resolved"  # every live referral answered (resolved or closed), one at least resolved
+    )
+    CLOSED = "closed"  # every live referral closed
     TRIAGE = "triage"  # no agreement matched, or every agency returned it: an operator decides
     DUPLICATE = "duplicate"  # the same citizen already asked the same: linked, not referred twice
+
+    @property
+    def label_fa(self) -> str:
+        return _REQUEST_LABELS_FA[self]
+
+
+_REQUEST_LABELS_FA = {
+    RequestStatus.REFERRED: "ارجاع شده",
+    RequestStatus.RESOLVED: "پاسخ داده شده",
+    RequestStatus.CLOSED: "مختومه",
+    RequestStatus.TRIAGE: "صف بررسی",
+    RequestStatus.DUPLICATE: "تکراری",
+}
+
+# Referral states in which the agency's part is done; a rerouted referral is replaced by another.
+ANSWERED: frozenset[ReferralState] = frozenset({ReferralState.RESOLVED, ReferralState.CLOSED})
 
 
 # States the agency's own progress can move a referral through, in order; an update may skip

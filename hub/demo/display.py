@@ -6,7 +6,7 @@ from typing import Any
 
 from rich.table import Table
 
-from hub.core.states import ReferralState
+from hub.core.states import ReferralState, RequestStatus
 from hub.demo.samples import Sample
 
 _COLOURS = {"resolved": "green", "delivery_failed": "red", "rerouted": "yellow"}
@@ -50,7 +50,10 @@ def _row(number: int, sample: Sample, body: dict[str, Any], referral: Any) -> li
 
 
 def _request_status_fa(status: str) -> str:
-    return {"triage": "صف بررسی", "duplicate": "تکراری", "referred": "ارجاع شده"}.get(status, "")
+    try:
+        return RequestStatus(status).label_fa
+    except ValueError:
+        return ""
 
 
 def is_done(sample: Sample, body: dict[str, Any]) -> bool:

@@ -24,7 +24,7 @@ class Sample:
     description: str
     county: str
     person: int
-    expect_status: str = "referred"
+    expect_status: str = "resolved"  # every referral answered: the request is resolved
     expect_states: tuple[str, ...] = ("resolved",)
     channel: str = "phone_111"
     extra: dict[str, Any] = field(default_factory=dict)

@@ -21,6 +21,10 @@ TRACKING_CODE_LENGTH = 11
 _SEPARATORS = re.compile(r"[\s\-_.]+")
 _SHAPE = re.compile(rf"[1-9][0-9]{{{TRACKING_CODE_LENGTH - 1}}}")
 
+# A referral's reference as hub/intake/referrals.py spells it: the request's tracking code, a dash
+# and the referral's number (13751159899-1). Connectors look for it in what agencies write back.
+REFERENCE_PATTERN = rf"(?P<tracking_code>{_SHAPE.pattern})-(?P<number>[0-9]+)"
+
 
 def new_tracking_code() -> str:
     """A fresh random tracking code; uniqueness is the store's job (a unique index)."""

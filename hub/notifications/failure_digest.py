@@ -1,9 +1,12 @@
 """The daily failure digest: what could not be delivered, told to the admins and each agency.
 
 Once a day (beat, ``SAMAD_FAILURE_DIGEST_AT`` UTC) the referrals that ended in
-``delivery_failed`` in the last 24 hours are summarised: every admin (``SAMAD_ADMIN_EMAILS``)
-gets them all, each agency's contacts (``agency.contacts[].email`` in its agreement) get theirs —
-one mail per agency, so a contact of two agencies gets two.
+``delivery_failed`` in the last 24 hours, and the agency replies still waiting in the review
+queue (:mod:`hub.referrals.reviews`: replies the hub could not interpret), are summarised: every
+admin (``SAMAD_ADMIN_EMAILS``) gets them all, each agency's contacts (``agency.contacts[].email``
+in its agreement) get theirs — one mail per agency, so a contact of two agencies gets two. An
+agency is told only of its replies about one of its referrals (a stray mail to the replies
+mailbox is the admins' to read).
 
 A digest is an email *notification* (``hub.notifications.outbox``, kind ``failure_digest``):
 recorded
@@ -20,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +34,7 @@ from hub.db.session import session_scope
 from hub.db.types import utcnow
 from hub.delivery.dead_letters import DeadLetter, list_failed
 from hub.notifications.outbox import record_notifications
+from hub.referrals.reviews import WaitingReply, waiting
 
 log = logging.getLogger(__name__)
 KIND = "failure_digest"
@@ -42,19 +46,30 @@ class Digest:
     recipient: str
     agreement_id: str | None
     letters: list[DeadLetter]
+    replies: list[WaitingReply] = field(default_factory=list)
 
 
 def plan_digests(
-    letters: list[DeadLetter], registry: AgreementRegistry, settings: Settings
+    letters: list[DeadLetter],
+    registry: AgreementRegistry,
+    settings: Settings,
+    replies: list[WaitingReply] | None = None,
 ) -> list[Digest]:
     """Who gets which failures: the admins all of them, each agency's contacts its own."""
-    digests = [Digest(email, None, letters) for email in settings.admin_emails]
+    replies = replies or []
+    digests = [Digest(email, None, letters, replies) for email in settings.admin_emails]
     by_agency: dict[str, list[DeadLetter]] = defaultdict(list)
+    replies_of: dict[str, list[WaitingReply]] = defaultdict(list)
     for letter in letters:
         by_agency[letter.agreement_id].append(letter)
-    for agreement_id, own in sorted(by_agency.items()):
+    for reply in replies:
+        if reply.referral_id is not None:
+            replies_of[reply.agreement_id].append(reply)
+    for agreement_id in sorted(by_agency.keys() | replies_of.keys()):
         for email in _contacts(agreement_id, registry):
-            digests.append(Digest(email, agreement_id, own))
+            digests.append(
+                Digest(email, agreement_id, by_agency[agreement_id], replies_of[agreement_id])
+            )
     return digests
 
 
@@ -81,8 +96,28 @@ def compose(digest: Digest, day: str) -> tuple[str, str]:
             f"{letter.attempts} attempts, {letter.failed_at:%Y-%m-%d %H:%M} UTC: "
             f"{letter.last_error or ''}"
         )
-    lines += ["", "Resend: samad-hub referrals resend <id> | --agency <agreement id>"]
+    if digest.letters:
+        lines += ["", "Resend: samad-hub referrals resend <id> | --agency <agreement id>"]
+    if digest.replies:
+        subject += f" — {len(digest.replies)} پاسخ در انتظار بررسی"
+        lines += ["", *_replies_section(digest.replies)]
     return subject, "\n".join(lines)
+
+
+def _replies_section(replies: list[WaitingReply]) -> list[str]:
+    lines = [
+        f"پاسخ‌های دستگاه که سامانه نتوانست بخواند و در انتظار بررسی‌اند ({len(replies)}):",
+        f"Agency replies the hub could not interpret, waiting for review ({len(replies)}):",
+    ]
+    for reply in replies:
+        about = reply.reference or "(no referral)"
+        lines.append(
+            f"- #{reply.review_id} {about} [{reply.agreement_id}] "
+            f"{reply.opened_at:%Y-%m-%d %H:%M} UTC, from {reply.sender or '?'} "
+            f"«{reply.subject or ''}»: {reply.reason}"
+        )
+    lines.append("Review: /dashboard/replies | samad-hub replies review, show <id>, apply <id>")
+    return lines
 
 
 def send_failure_digests(
@@ -95,9 +130,10 @@ def send_failure_digests(
     recorded = []
     with session_scope() as session:
         letters = list_failed(session, since=now - timedelta(days=1), limit=5000)
-        if not letters:
-            return []  # a day without failures mails nobody
-        for digest in plan_digests(letters, registry, settings):
+        replies = waiting(session, opened_before=now, limit=5000)
+        if not letters and not replies:
+            return []  # a day without failures, and no reply waiting, mails nobody
+        for digest in plan_digests(letters, registry, settings, replies):
             if record_notifications(session, [_message(digest, day)]):
                 recorded.append(digest)
     if recorded:
@@ -124,5 +160,9 @@ def _message(digest: Digest, day: str) -> dict[str, Any]:
         "subject": subject,
         "body": body,
         "agreement_id": digest.agreement_id,
-        "detail": {"day": day, "referrals": [letter.referral_id for letter in digest.letters]},
+        "detail": {
+            "day": day,
+            "referrals": [letter.referral_id for letter in digest.letters],
+            "reply_reviews": [reply.review_id for reply in digest.replies],
+        },
     }

@@ -41,7 +41,7 @@ class OutgoingReferral:
     """One referral, as a connector needs it to hand it to the agency."""
 
     referral_id: int
-    reference: str  # human-facing, e.g. "R-1405-0000123-1"; put it where replies can quote it
+    reference: str  # human-facing, e.g. "14051234567-1"; put it where replies can quote it
     tracking_code: str
     idempotency_key: str  # stable for the referral's whole life: send it on every attempt
     agreement_id: str
@@ -155,6 +155,17 @@ class Connector(ABC):
         Idempotent on ``reminder.key``; errors as for ``push`` (transient ones are retried).
         """
         raise ConnectorError(f"a {self.kind} connector cannot carry reminders", permanent=True)
+
+    def can_find(self) -> bool:
+        """Can the agency's system be asked for a case by our reference? Only then may an
+        agreement say ``delivery.idempotency: lookup``, and only then does the hub call ``find``."""
+        return False
+
+    def find(self, referral: OutgoingReferral) -> Receipt | None:
+        """The case the agency holds for ``referral`` (found by its reference, idempotency key or
+        tracking code), or None when it holds none. Asked after a push whose answer was unclear,
+        before any re-push; errors as for ``push``. Must not create anything."""
+        raise ConnectorError(f"a {self.kind} connector cannot look cases up", permanent=True)
 
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release sockets and clients; called when the agreement is reloaded."""

@@ -7,13 +7,16 @@ interval, not in a hot loop — and groups them per agreement for batch polls.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import defaultdict
-from datetime import timedelta
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from hub.agreements.model import Agreement
 from hub.agreements.registry import AgreementRegistry
 from hub.core.errors import ConnectorError, NotFound
 from hub.core.metrics import observed_poll
@@ -82,11 +85,84 @@ def poll_referrals(
         record_pushes(agreement, get_settings(), [exc])  # the breaker counts it, as for a push
         raise
     record_pushes(agreement, get_settings(), [None])
-    with session_scope() as session:
-        outcomes = apply_updates(session, agreement, updates, registry)
+    updates = [_zoned(u, agreement.time_zone) for u in updates]
+    outcomes, kept = _apply(agreement, updates, registry)
     # Only now, with the updates committed, may the source forget them (a mailbox moves mail).
-    connector.acknowledge(updates)
+    connector.acknowledge(kept)
     return outcomes
+
+
+def _zoned(agency_update: AgencyUpdate, zone: ZoneInfo) -> AgencyUpdate:
+    """An agency time without a zone is read in the agreement's ``time_zone``."""
+    moment = agency_update.occurred_at
+    if moment is None or moment.tzinfo is not None:
+        return agency_update
+    return dataclasses.replace(
+        agency_update, occurred_at=moment.replace(tzinfo=zone).astimezone(UTC)
+    )
+
+
+def _apply(
+    agreement: Agreement, updates: list[AgencyUpdate], registry: AgreementRegistry
+) -> tuple[list[UpdateOutcome], list[AgencyUpdate]]:
+    """Apply the updates together; if that fails, one by one, so that a value one update carries
+    (too long for its column, out of range …) is alerted on its referral and keeps nothing else
+    from being applied. The outcomes, and the updates stored (only those may be acknowledged)."""
+    try:
+        with session_scope() as session:
+            return apply_updates(session, agreement, updates, registry), updates
+    except Exception:
+        log.exception("updates from %s could not be applied together; one by one", agreement.id)
+    outcomes: list[UpdateOutcome] = []
+    kept: list[AgencyUpdate] = []
+    for one in updates:
+        try:
+            with session_scope() as session:
+                outcomes += apply_updates(session, agreement, [one], registry)
+            kept.append(one)
+        except Exception as exc:
+            log.exception("an update from %s could not be applied", agreement.id)
+            _alert_bad_update(agreement.id, one, exc)
+    return outcomes, kept
+
+
+def _alert_bad_update(agreement_id: str, agency_update: AgencyUpdate, error: Exception) -> None:
+    """Alert on the update's referral (when it names one we know), once per update id."""
+    with session_scope() as session:
+        referral = None
+        if agency_update.external_id:
+            referral = session.scalar(
+                select(Referral).where(
+                    Referral.agreement_id == agreement_id,
+                    Referral.external_id == agency_update.external_id,
+                )
+            )
+        if referral is None and agency_update.referral_reference:
+            referral = session.scalar(
+                select(Referral).where(Referral.reference == agency_update.referral_reference)
+            )
+        key = agency_update.update_id[:200]
+        earlier = session.scalar(
+            select(Event.id)
+            .where(Event.kind == str(EventKind.ALERT))
+            .where(Event.data["alert"].as_string() == str(AlertKind.BAD_AGENCY_UPDATE))
+            .where(Event.data["update_id"].as_string() == key)
+            .limit(1)
+        )
+        if earlier is not None:
+            return
+        alert(
+            session,
+            AlertKind.BAD_AGENCY_UPDATE,
+            request_id=referral.request_id if referral else None,
+            referral_id=referral.id if referral else None,
+            agreement=agreement_id,
+            update_id=key,
+            status=(agency_update.status or "")[:200],
+            reason=f"the agency's update could not be stored: {type(error).__name__}: {error}"[
+                :1000
+            ],
+        )
 
 
 def _ask(agreement_id: str, connector: Connector, receipts: list[Receipt]) -> list[AgencyUpdate]:

@@ -3,7 +3,11 @@
 Every update is stored (deduplicated by agreement + update id) whether or not it changes
 anything, with its outcome: applied, duplicate, unchanged, stale (it would move a referral
 backwards), refused, unknown_status (the agreement's status map lacks it: an alert for the
-admin), unmatched (no referral: kept for triage) or bounced.
+admin), unmatched (no referral, or a reply the connector could not read), bounced, or late_note
+(it came after the referral was answered). A message the update carries whole (a reply mail,
+``raw["rfc822"]``) is stored with its attachments (:mod:`hub.referrals.messages`); an unmatched
+or unknown-status update waits for a person in the review queue (:mod:`hub.referrals.reviews`).
+A late reply never rewrites the result the citizen was told: its text is a note on the referral.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from hub.agreements.model import Agreement
 from hub.agreements.registry import AgreementRegistry
 from hub.core.jsonsafe import json_safe
 from hub.core.settings import get_settings
-from hub.core.states import AGENCY_PROGRESS, POLLED, ReferralState
+from hub.core.states import AGENCY_PROGRESS, ANSWERED, POLLED, ReferralState
 from hub.db.models import AgencyUpdate as StoredUpdate
 from hub.db.models import Referral, Request
 from hub.intake.submit import route_request
@@ -28,6 +32,8 @@ from hub.notifications.outbox import notify_citizen_of_result
 from hub.plugins.connector import AgencyUpdate, UpdateKind
 from hub.referrals.events import AlertKind, EventKind, alert, record
 from hub.referrals.lifecycle import transition
+from hub.referrals.messages import store_message, take_original
+from hub.referrals.reviews import open_review
 
 log = logging.getLogger(__name__)
 S = ReferralState
@@ -42,6 +48,11 @@ class UpdateOutcome(StrEnum):
     UNKNOWN_STATUS = "unknown_status"
     UNMATCHED = "unmatched"
     BOUNCED = "bounced"
+    LATE_NOTE = "late_note"
+
+
+# What a person must read: the hub could not tell what the update means.
+NEEDS_REVIEW = frozenset({UpdateOutcome.UNMATCHED, UpdateOutcome.UNKNOWN_STATUS})
 
 
 def apply_updates(
@@ -70,6 +81,7 @@ def apply_update(
     if seen is not None:
         return UpdateOutcome.DUPLICATE
     referral = _find_referral(session, agreement.id, update)
+    raw, original = take_original(update.raw)
     stored = StoredUpdate(
         agreement_id=agreement.id,
         update_id=update.update_id,
@@ -78,7 +90,7 @@ def apply_update(
         agency_status=update.status,
         result=update.result,
         note=update.note,
-        raw=json_safe(dict(update.raw)),
+        raw=json_safe(raw),
         occurred_at=update.occurred_at,
         outcome="",
     )
@@ -88,9 +100,38 @@ def apply_update(
             session.flush()
     except IntegrityError:  # another poller stored it a moment ago
         return UpdateOutcome.DUPLICATE
+    if original is not None:
+        store_message(
+            session,
+            agency_update_id=stored.id,
+            agreement_id=agreement.id,
+            referral_id=stored.referral_id,
+            original=original,
+            late=referral is not None and S(referral.state) in ANSWERED,
+        )
     outcome = _apply(session, agreement, update, referral, stored, registry, actor)
     stored.outcome = str(outcome)
+    if outcome in NEEDS_REVIEW:
+        open_review(
+            session,
+            agency_update_id=stored.id,
+            agreement_id=agreement.id,
+            referral_id=stored.referral_id,
+            reason=_why_unread(update, referral, outcome),
+        )
     return outcome
+
+
+def _why_unread(update: AgencyUpdate, referral: Referral | None, outcome: UpdateOutcome) -> str:
+    """``code: sentence`` — the code (``unknown_status``, ``no_referral``, ``no_status``,
+    ``automatic``, ``delivery_delayed``, ``unreadable``) is what pages show in their language."""
+    if outcome is UpdateOutcome.UNKNOWN_STATUS:
+        return f"unknown_status: the agreement's status map has no «{update.status}»"
+    if referral is None and update.kind is not UpdateKind.UNMATCHED:
+        named = update.external_id or update.referral_reference
+        return f"no_referral: names no referral of this agreement: {named}"
+    code = str(update.raw.get("unread") or ("no_referral" if referral is None else "unreadable"))
+    return f"{code}: {update.note or 'matches no referral'}"
 
 
 def _apply(
@@ -106,6 +147,8 @@ def _apply(
         record(
             session,
             EventKind.UPDATE_UNMATCHED,
+            request_id=referral.request_id if referral else None,
+            referral_id=referral.id if referral else None,
             actor=actor,
             agreement=agreement.id,
             update_id=update.update_id,
@@ -126,16 +169,47 @@ def _apply(
             status=update.status,
         )
         return UpdateOutcome.UNKNOWN_STATUS
-    if update.result:
-        referral.result = update.result
-    referral.agency_status = update.status
+    return apply_state(
+        session,
+        agreement,
+        referral,
+        target,
+        registry,
+        result=update.result,
+        agency_status=update.status,
+        actor=actor,
+        update_id=update.update_id,
+    )
+
+
+def apply_state(
+    session: Session,
+    agreement: Agreement,
+    referral: Referral,
+    target: ReferralState,
+    registry: AgreementRegistry,
+    *,
+    result: str | None,
+    agency_status: str | None,
+    actor: str,
+    update_id: str,
+) -> UpdateOutcome:
+    """Move ``referral`` to ``target`` as its agency said (or a person reading the agency's reply
+    says): the result kept, the state machine's move, a returned case re-routed, the citizen told
+    the result. ``agency_status`` None keeps the agency's last one."""
     current = S(referral.state)
+    if current in ANSWERED:
+        return _late(session, referral, target, result, agency_status, actor, update_id)
+    if result:
+        referral.result = result
+    if agency_status is not None:
+        referral.agency_status = agency_status
     if target == current:
         return UpdateOutcome.UNCHANGED
     if _is_backwards(current, target):
         return UpdateOutcome.STALE
     values: dict[str, str | None] = {"next_poll_at": None} if target not in POLLED else {}
-    values.update(agency_status=update.status, result=referral.result)
+    values.update(agency_status=referral.agency_status, result=referral.result)
     if not transition(session, referral, target, actor=actor, values=values):
         return UpdateOutcome.REFUSED
     if target is S.RETURNED:
@@ -143,6 +217,33 @@ def _apply(
     if target is S.RESOLVED:
         notify_citizen_of_result(session, referral, agreement, get_settings())
     return UpdateOutcome.APPLIED
+
+
+def _late(
+    session: Session,
+    referral: Referral,
+    target: ReferralState,
+    text: str | None,
+    agency_status: str | None,
+    actor: str,
+    update_id: str,
+) -> UpdateOutcome:
+    """An update after the referral was answered changes neither its state nor the result the
+    citizen was told; what it says is kept as a note on the referral."""
+    if not text:
+        return UpdateOutcome.UNCHANGED if target == S(referral.state) else UpdateOutcome.STALE
+    record(
+        session,
+        EventKind.LATE_REPLY,
+        request_id=referral.request_id,
+        referral_id=referral.id,
+        actor=actor,
+        note=text,
+        agency_status=agency_status,
+        hub_state=str(target),
+        update_id=update_id,
+    )
+    return UpdateOutcome.LATE_NOTE
 
 
 def _is_backwards(current: ReferralState, target: ReferralState) -> bool:

@@ -26,6 +26,8 @@ class EventKind(StrEnum):
     DELIVERY_RETRY = "delivery.retry_scheduled"
     UPDATE_RECEIVED = "update.received"
     UPDATE_UNMATCHED = "update.unmatched"
+    UPDATE_REVIEWED = "update.reviewed"  # a person applied or dismissed a reply held for review
+    LATE_REPLY = "referral.late_reply"  # a reply after the result: a note, the result unchanged
     DEADLINE_ESCALATED = "deadline.escalated"
     REFERRAL_REOPENED = "referral.reopened"
     FEEDBACK_RECEIVED = "feedback.received"
@@ -39,8 +41,10 @@ class AlertKind(StrEnum):
     DELIVERY_UNCONFIRMED = "delivery_unconfirmed"  # sent, answer unclear: the agency may have it
     UNKNOWN_AGENCY_STATUS = "unknown_agency_status"  # a status the agreement's map lacks
     POLL_REFUSED = "poll_refused"  # the agency refuses for good to answer for one case
+    BAD_AGENCY_UPDATE = "bad_agency_update"  # an update with a value that cannot be stored
     POLL_CRASHED = "poll_crashed"  # the connector's poll raised something not a ConnectorError
     NOTIFICATION_FAILED = "notification_failed"  # a message that could not be sent
+    REPLY_NEEDS_REVIEW = "reply_needs_review"  # a reply the hub cannot read waits too long
 
 
 def alert(

@@ -11,13 +11,13 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hub.core import metrics
-from hub.core.states import ReferralState, is_allowed
-from hub.db.models import Referral
+from hub.core.states import ANSWERED, ReferralState, RequestStatus, is_allowed
+from hub.db.models import Referral, Request
 from hub.db.types import utcnow
 from hub.referrals.events import EventKind, record
 from hub.referrals.handling_time import handling_stamps
@@ -31,6 +31,13 @@ _STAMPS = {
     ReferralState.VIEWED: "viewed_at",
     ReferralState.RESOLVED: "resolved_at",
 }
+
+
+_REFERRED, _RESOLVED, _CLOSED = (
+    str(RequestStatus.REFERRED),
+    str(RequestStatus.RESOLVED),
+    str(RequestStatus.CLOSED),
+)
 
 
 def transition(
@@ -89,7 +96,32 @@ def transition(
             **extra,
         )
         metrics.referral_moved(referral.agreement_id, to_state)
+        if to_state in ANSWERED or from_state in ANSWERED:
+            settle_request_status(session, referral.request_id)
     return True
+
+
+def settle_request_status(session: Session, request_id: int) -> None:
+    """The request's own status from its referrals: resolved (or closed) once every live one is
+    answered, referred again when one is reopened. Triage and duplicates are left as they are."""
+    request = session.get_one(Request, request_id)
+    if request.status not in (_REFERRED, _RESOLVED, _CLOSED):
+        return
+    states = {
+        ReferralState(state)
+        for state in session.scalars(
+            select(Referral.state).where(
+                Referral.request_id == request_id, Referral.state != str(ReferralState.REROUTED)
+            )
+        )
+    }
+    if states and states <= ANSWERED:
+        status = _RESOLVED if ReferralState.RESOLVED in states else _CLOSED
+    else:
+        status = _REFERRED
+    if request.status != status:
+        request.status = status
+        session.flush()
 
 
 def move_changes(

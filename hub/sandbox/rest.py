@@ -5,6 +5,7 @@ against something real::
 
     POST /api/v1/tickets               open a ticket (Idempotency-Key honoured: 201, then 200)
     GET  /api/v1/tickets/{id}          one ticket, its status as of now and its events
+    GET  /api/v1/tickets?ref=…         the tickets opened with those fields (a look-up)
     POST /api/v1/tickets/batch-status  {"ids": [...]} → {"items": [{"ticket": ...}, ...]}
     POST /api/v1/tickets/{id}/reminders  a reminder from the hub (Idempotency-Key: 201, then 200)
     GET  /api/v1/tickets/{id}/reminders  the reminders filed on a ticket
@@ -106,6 +107,13 @@ def create_app(settings: RestSandboxSettings | None = None) -> RestSandboxApp:
         ticket, created = app.tickets.open(body, idempotency_key)
         payload = {"ticket": app.tickets.describe(ticket)}
         return JSONResponse(payload, status_code=201 if created else 200)
+
+    @app.get("/api/v1/tickets", dependencies=authorised)
+    async def search_tickets(request: Request) -> dict[str, Any]:
+        """Tickets whose fields equal every query parameter (``?ref=…``), oldest first."""
+        wanted = dict(request.query_params)
+        found = app.tickets.matching(wanted) if wanted else []
+        return {"items": [{"ticket": app.tickets.describe(t)} for t in found]}
 
     @app.get("/api/v1/tickets/{ticket_id}", dependencies=authorised)
     async def read_ticket(ticket_id: str) -> dict[str, Any]:

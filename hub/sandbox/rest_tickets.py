@@ -115,6 +115,15 @@ class TicketStore:
         with self._lock:
             return self._tickets.get(ticket_id)
 
+    def matching(self, fields: Mapping[str, str]) -> list[Ticket]:
+        """The tickets whose data has every one of ``fields`` (compared as text), oldest first."""
+        with self._lock:
+            return [
+                ticket
+                for ticket in self._tickets.values()
+                if all(str(ticket.data.get(key)) == value for key, value in fields.items())
+            ]
+
     def count_with(self, key: str, value: Any) -> int:
         """How many tickets were opened with ``data[key] == value`` (a test's own count)."""
         with self._lock:

@@ -21,8 +21,10 @@ from hub.core.celery_app import app
 from hub.core.errors import ConnectorError
 from hub.core.settings import get_settings
 from hub.db.session import session_scope
+from hub.db.types import utcnow
 from hub.delivery.batch import DeliveryOutcome, deliver, deliver_due
 from hub.delivery.dispatch import clear_wake, due_agreements, queue_room, take_wake, waiting_tasks
+from hub.delivery.lookup import LookupOutcome, claim_lookups, due_lookups, look_up
 from hub.polling.poll import claim_due_polls, poll_referrals
 
 log = logging.getLogger(__name__)
@@ -89,12 +91,30 @@ def poll_referrals_task(agreement_id: str, referral_ids: list[int]) -> int:
 
 @app.task(name="hub.dispatch_due")
 def dispatch_due() -> int:
-    """Wake every agreement with referrals due for delivery; the number of tasks sent."""
+    """Wake every agreement with referrals due for delivery, and send the look-ups of
+    unconfirmed referrals that are due; the number of tasks sent."""
     settings = get_settings()
     waiting = waiting_tasks()  # a backlog is not sent again on top of itself
     with session_scope() as session:
         agreements = due_agreements(session, settings.sweep_batch_size, waiting=waiting)
-    return wake_deliveries(agreements)
+        lookups = due_lookups(session, utcnow()) if waiting < settings.sweep_batch_size else []
+    for agreement_id in lookups:
+        look_up_unconfirmed.delay(agreement_id)
+    return wake_deliveries(agreements) + len(lookups)
+
+
+@app.task(name="hub.look_up_unconfirmed", acks_late=True, reject_on_worker_lost=True)
+def look_up_unconfirmed(agreement_id: str) -> int:
+    """Look this agreement's due unconfirmed referrals up at the agency (hub.delivery.lookup);
+    those it does not hold are pushed again. The number looked up."""
+    settings, registry = get_settings(), get_registry()
+    lease = timedelta(seconds=settings.delivery_lease_seconds)
+    with session_scope() as session:
+        ids = claim_lookups(session, agreement_id, utcnow(), lease, settings.delivery_batch_size)
+    outcomes = [look_up(referral_id, registry, settings) for referral_id in ids]
+    if LookupOutcome.ABSENT in outcomes:
+        wake_deliveries([agreement_id])
+    return len(outcomes)
 
 
 @app.task(name="hub.poll_sweep")

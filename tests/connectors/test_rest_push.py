@@ -156,7 +156,7 @@ def test_each_auth_mode_is_accepted_and_wrong_credentials_are_refused_for_good(
     sandbox_settings: RestSandboxSettings, good: dict, bad: dict, connector_for: MakeConnector
 ) -> None:
     with running_rest_sandbox(sandbox_settings) as (app, server):
-        accepted = connector_for(rest_settings(server.url, auth=good))
+        accepted = connector_for(rest_settings(server.url, auth=good, check_path="/api/v1/health"))
         assert accepted.push(referral(1)).external_id
         assert accepted.check().ok
         refused = connector_for(rest_settings(server.url, auth=bad))

@@ -280,12 +280,12 @@ def test_http_basic_auth_is_sent_when_the_agreement_names_it(
 ) -> None:
     sandbox.basic_auth = ("samad", "basic-secret")
     settings = settings_for(server)
-    check = SoapConnector(settings, context).check()  # WSDL fetched before auth bites
+    check = SoapConnector(settings, context).check()  # the WSDL loads; its check call: 401
     with pytest.raises(ConnectorError) as refused:
         SoapConnector(settings, context).push(referral(36))
     settings["auth"]["basic"] = {"username": "samad", "password": "basic-secret"}
     receipt = SoapConnector(settings, context).push(referral(36))
-    assert check.ok
+    assert not check.ok and "(HTTP 401)" in check.problems[0]
     assert refused.value.permanent and "401" in refused.value.message
     assert receipt.external_id.startswith("BRQ/")
 

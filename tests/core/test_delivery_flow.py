@@ -30,6 +30,7 @@ def test_a_request_reaches_the_agency_and_its_result_comes_back(
     assert ticket["data"]["caller"] == {"mobile": "09121234567", "name": "مریم احمدی"}
     assert "national_id" not in str(ticket["data"])  # not shared with this agency
     assert body["result"] and body["result"] == ticket["resolution"]
+    assert body["status"] == "resolved"  # the request itself, once its one referral is
     moves = [
         (e["from_state"], e["to_state"])
         for e in body["history"]

@@ -72,7 +72,8 @@ def test_every_hook_is_documented_with_its_exact_signature() -> None:
 
 
 @pytest.mark.parametrize(
-    "method", ["push", "poll", "check", "acknowledge", "can_remind", "remind", "close"]
+    "method",
+    ["push", "poll", "check", "acknowledge", "can_remind", "remind", "can_find", "find", "close"],
 )
 def test_every_connector_method_is_documented_with_its_exact_signature(method: str) -> None:
     signature = str(inspect.signature(getattr(Connector, method))).replace("'", "")
@@ -101,3 +102,10 @@ def test_every_agreement_key_is_documented() -> None:
     docs = (REPO_ROOT / "docs" / "agreements.md").read_text(encoding="utf-8")
     missing = sorted(k for k in _schema_keys(schema) if f"`{k}" not in docs and f".{k}" not in docs)
     assert not missing, f"undocumented agreement keys: {missing}"
+
+
+def test_the_readme_says_how_many_sample_requests_the_demo_submits() -> None:
+    from hub.demo.samples import SAMPLES
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"submits {len(SAMPLES)} Persian sample requests" in readme

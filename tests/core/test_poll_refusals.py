@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -11,13 +11,16 @@ from sqlalchemy import select, update
 from hub.agreements.registry import get_registry
 from hub.core.errors import ConnectorError
 from hub.core.settings import get_settings
+from hub.db.models import AgencyUpdate as StoredUpdateRow
 from hub.db.models import Event, Referral
 from hub.db.session import session_scope
 from hub.db.types import utcnow
 from hub.delivery.batch import DeliveryOutcome, deliver_referrals
 from hub.delivery.breaker import get_breakers
 from hub.intake.submit import submit_request
+from hub.plugins.connector import AgencyUpdate
 from hub.polling.poll import poll_referrals
+from hub.polling.updates import UpdateOutcome
 from hub.referrals.events import AlertKind
 from tests.support.fixtures import Sandboxes
 from tests.support.requests import citizen_request
@@ -106,3 +109,55 @@ def test_a_connector_that_crashes_in_poll_is_alerted_counted_and_answers_once_it
         breakers.reset("golestan-water")
     monkeypatch.undo()
     assert len(poll_referrals("golestan-water", known, registry)) == 2  # answered once it works
+
+
+def _delivered_case() -> tuple[int, str]:
+    registry, settings = get_registry(), get_settings()
+    [referral_id] = _registered(1)
+    assert deliver_referrals([referral_id], registry, settings) == [DeliveryOutcome.DELIVERED]
+    with session_scope() as session:  # polled by this test only
+        session.execute(update(Referral).where(Referral.id == referral_id).values(next_poll_at=FAR))
+        external_id = session.get_one(Referral, referral_id).external_id
+    assert external_id
+    return referral_id, external_id
+
+
+def test_an_agency_time_without_a_zone_is_read_in_the_agreements_zone(
+    database: str, clean_sandboxes: Sandboxes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = get_registry()
+    referral_id, case = _delivered_case()
+    connector = registry.connector(registry.get("golestan-water"))
+    naive = datetime(2026, 12, 4, 18, 40)  # as Znuny writes "Changed: 2026-12-04 18:40:00"
+    seen = AgencyUpdate(f"{case}-zoneless", external_id=case, status="SEEN", occurred_at=naive)
+    monkeypatch.setattr(connector, "poll", lambda receipts: [seen])
+    assert poll_referrals("golestan-water", [referral_id], registry) == [UpdateOutcome.APPLIED]
+    with session_scope() as session:
+        stored = session.scalars(
+            select(StoredUpdateRow).where(StoredUpdateRow.update_id == f"{case}-zoneless")
+        ).one()
+        assert stored.occurred_at == datetime(2026, 12, 4, 15, 10, tzinfo=UTC)  # Tehran, UTC+3:30
+        assert session.get_one(Referral, referral_id).state == "viewed"
+
+
+def test_an_update_carrying_a_value_that_cannot_be_stored_is_alerted_and_stops_nothing_else(
+    database: str, clean_sandboxes: Sandboxes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = get_registry()
+    referral_id, case = _delivered_case()
+    other_id, other_case = _delivered_case()
+    connector = registry.connector(registry.get("golestan-water"))
+    bad = AgencyUpdate("x" * 400, external_id=case, status="SEEN")  # too long for its column
+    good = AgencyUpdate(f"{other_case}-seen", external_id=other_case, status="SEEN")
+    acknowledged: list[list[AgencyUpdate]] = []
+    monkeypatch.setattr(connector, "poll", lambda receipts: [bad, good])
+    monkeypatch.setattr(connector, "acknowledge", lambda updates: acknowledged.append(updates))
+    for _ in range(2):  # the agency says the same again at the next poll
+        outcomes = poll_referrals("golestan-water", [referral_id, other_id], registry)
+    assert outcomes == [UpdateOutcome.DUPLICATE]  # the good one, applied the first time
+    assert acknowledged == [[good], [good]]  # the bad one stays at the agency's side, unforgotten
+    alerts = [a for a in _alerts(referral_id) if a["alert"] == AlertKind.BAD_AGENCY_UPDATE]
+    assert len(alerts) == 1 and "could not be stored" in alerts[0]["reason"]
+    with session_scope() as session:
+        assert session.get_one(Referral, other_id).state == "viewed"
+        assert session.get_one(Referral, referral_id).state == "delivered"

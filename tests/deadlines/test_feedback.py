@@ -58,6 +58,7 @@ def test_a_reopened_result_gets_new_deadlines_and_counts_against_the_agency(
 ) -> None:
     code, mobile, body = resolved_request(api)
     reference = body["referrals"][0]["reference"]
+    assert api.get(f"/v1/requests/{code}").json()["status"] == "resolved"
     with session_scope() as session:
         before = session.scalar(select(Referral).where(Referral.reference == reference))
     answer = api.post(
@@ -65,8 +66,9 @@ def test_a_reopened_result_gets_new_deadlines_and_counts_against_the_agency(
         json={"mobile": mobile, "rating": 1, "comment": "هنوز آب وصل نشده", "reopen": True},
     )
     assert answer.status_code == 201, answer.text
-    history = api.get(f"/v1/requests/{code}").json()["history"]
-    assert "referral.reopened" in [e["kind"] for e in history]
+    reopened = api.get(f"/v1/requests/{code}").json()
+    assert "referral.reopened" in [e["kind"] for e in reopened["history"]]
+    assert reopened["status"] == "referred"  # open again at the agency
     with session_scope() as session:
         after = session.scalar(select(Referral).where(Referral.reference == reference))
         feedback = session.scalar(select(Feedback).where(Feedback.referral_id == after.id))

@@ -204,7 +204,7 @@ def test_referrals_show_refuses_a_referral_that_did_not_fail(api: httpx.Client) 
     shown = _cli("referrals", "show", str(referral_id))
 
     assert shown.returncode == 1
-    assert f"no failed referral {referral_id}" in shown.stdout
+    assert f"no failed or unconfirmed referral {referral_id}" in shown.stdout
 
 
 def test_referrals_resend_id_delivers_it_once_and_a_second_resend_changes_nothing(
@@ -221,7 +221,7 @@ def test_referrals_resend_id_delivers_it_once_and_a_second_resend_changes_nothin
     assert resent.returncode == 0, resent.stdout + resent.stderr
     assert "1 referral(s) back in the delivery queue" in resent.stdout
     assert again.returncode == 1
-    assert "not in delivery_failed" in again.stdout
+    assert "neither failed nor unconfirmed" in again.stdout
     assert len(tickets_for(agency.app, referral.reference)) == 1
     assert agency.app.tickets.stats().duplicates == 0
     reasons = _reasons(referral.id)

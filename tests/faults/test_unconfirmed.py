@@ -292,3 +292,82 @@ def test_the_cli_shows_deliveries_in_flight_with_their_lease(no_dedupe: Agency) 
     assert listed.returncode == 0, listed.stderr
     assert referral.reference in listed.stdout
     assert far.strftime("%Y-%m-%d %H:%M") in listed.stdout
+
+
+FIND = "    find:\n      path: /api/v1/tickets?ref={reference}\n      external_id: ticket.id\n"
+
+
+@pytest.fixture
+def looks_up(crm: tuple[RestSandboxApp, BackgroundServer]) -> Iterator[Agency]:
+    """The same CRM, with an agreement that says its cases can be found by our reference."""
+    for agency in _agency(crm, "lookup"):
+        path = Path(os.environ["SAMAD_AGREEMENTS_DIR"]) / f"{agency.agreement_id}.yaml"
+        text = path.read_text(encoding="utf-8").replace("    check_path:", FIND + "    check_path:")
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)  # a worker reloading never sees half a file
+        time.sleep(3)  # the worker's registry reloads changed files every 2 s
+        yield agency
+
+
+def _events(referral_id: int) -> list[Event]:
+    with session_scope() as session:
+        events = list(
+            session.scalars(
+                select(Event).where(Event.referral_id == referral_id).order_by(Event.id)
+            )
+        )
+        session.expunge_all()
+        return events
+
+
+def test_an_unclear_answer_is_looked_up_and_the_case_found_is_the_delivery(
+    api: httpx.Client, looks_up: Agency
+) -> None:
+    looks_up.app.faults.set(
+        FaultMode.CREATED_THEN_500, count=1, method="POST", path="/api/v1/tickets"
+    )
+    code = _submit(api, looks_up)
+    wait_for(
+        lambda: _state(api, code) in ("delivered", "viewed", "in_progress", "forwarded"),
+        timeout=60,
+        what="found by its reference",
+    )
+    referral = _referral(code)
+    [ticket] = tickets_for(looks_up.app, referral.reference)
+    assert referral.external_id == ticket
+    reasons = [e.data.get("reason", "") for e in _events(referral.id)]
+    assert any(f"found at the agency as case {ticket}" in r for r in reasons), reasons
+
+
+def test_an_unclear_answer_of_an_agency_that_holds_nothing_is_pushed_again(
+    api: httpx.Client, looks_up: Agency
+) -> None:
+    looks_up.app.faults.set(FaultMode.ERROR500, count=1, method="POST", path="/api/v1/tickets")
+    code = _submit(api, looks_up)  # a 500 says nothing sure: the ticket was not opened, here
+    wait_for(
+        lambda: _state(api, code) in ("delivered", "viewed", "in_progress", "forwarded"),
+        timeout=60,
+        what="looked up, not found, pushed again",
+    )
+    referral = _referral(code)
+    assert tickets_for(looks_up.app, referral.reference) == [referral.external_id]
+    moves = [(e.from_state, e.to_state) for e in _events(referral.id) if e.to_state]
+    assert ("delivering", "unconfirmed") in moves and ("unconfirmed", "pending") in moves
+
+
+def test_a_lookup_agreement_whose_connector_cannot_look_up_waits_for_a_person(
+    api: httpx.Client, crm: tuple[RestSandboxApp, BackgroundServer]
+) -> None:
+    for agency in _agency(crm, "lookup"):  # no find: block in its settings
+        referral = _unconfirmed(api, agency, FaultMode.CREATED_THEN_GARBAGE)
+        wait_for(
+            lambda referral=referral: any(
+                "names no way to look a case up" in a.get("reason", "")
+                for a in _alerts(referral.id)
+            ),
+            timeout=30,
+            what="the alert that nobody can look it up",
+        )
+        assert _referral_state(referral.id) == "unconfirmed"
+        assert len(tickets_for(agency.app, referral.reference)) == 1

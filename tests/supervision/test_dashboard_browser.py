@@ -125,7 +125,9 @@ def test_a_timeline_shows_jalali_dates_and_every_delivery_attempt(
     events = page.locator("#events tbody tr")
     assert events.count() >= 4
     assert "۱۴۰" in events.first.inner_text()  # a Jalali year in Persian digits
-    assert "delivered" in page.locator("#attempts").inner_text()
+    assert "تحویل شد" in page.locator("#attempts").inner_text()  # how the attempt ended
+    assert "pending" not in page.locator("#events").inner_text()  # states in Persian, not codes
+    assert "در صف ارسال" in page.locator("#events").inner_text()
     assert page.locator("#updates tbody tr").count() >= 1
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from hub.core.states import ReferralState
+
 Lang = Literal["fa", "en"]
 
 WORDS: dict[str, tuple[str, str]] = {
@@ -77,11 +79,128 @@ WORDS: dict[str, tuple[str, str]] = {
     "month": ("ماه", "Month"),
     "other_language": ("English", "فارسی"),
     "logout": ("خروج", "Log out"),
+    "unread_unknown_status": (
+        "وضعیتی که نوشته شده در فهرست وضعیت‌های تفاهم‌نامه نیست",
+        "the status it gives is not in the agreement's status map",
+    ),
+    "unread_no_referral": ("به هیچ ارجاعی نمی‌خورد", "it names no referral"),
+    "unread_no_status": (
+        "سطر «وضعیت: …» در ابتدای پاسخ نیست",
+        "it has no «وضعیت: …» / «STATUS: …» line",
+    ),
+    "unread_automatic": ("پاسخ خودکار است (مثلاً مرخصی)", "an automatic reply (e.g. out of office)"),
+    "unread_delivery_delayed": (
+        "گزارش تأخیر در تحویل نامه است، نه پاسخ کارشناس",
+        "a report that delivery is delayed, not a clerk's answer",
+    ),
+    "unread_unreadable": ("متن پاسخ خوانا نبود", "its text could not be read"),
     "breaker": ("قطع‌کن ارسال", "Delivery breaker"),
     "breaker_closed": ("عادی", "closed"),
     "breaker_open": ("قطع (سامانه دستگاه در دسترس نیست)", "open (agency system down)"),
     "breaker_half_open": ("در حال آزمون", "half open (probing)"),
+    "replies": ("پاسخ‌های نیازمند بررسی", "Replies to review"),
+    "replies_help": (
+        "پاسخ‌هایی از دستگاه‌ها که سامانه نتوانست بخواند: بی‌کلمه وضعیت، پاسخ خودکار، یا نامه‌ای "
+        "که به هیچ ارجاعی نمی‌خورد. متن و پیوست‌ها را بخوانید و وضعیتی را که پاسخ می‌گوید ثبت "
+        "کنید، یا با ذکر دلیل کنار بگذارید. نامه در پوشه «Needs review» صندوق پاسخ‌ها مانده است.",
+        "Agency replies the hub could not interpret: no status keyword, an automatic reply, or a "
+        "mail that matches no referral. Read the text and the attachments, then apply the state "
+        "the reply means, or dismiss it saying why. The mail waits in the replies mailbox's "
+        "“Needs review” folder.",
+    ),
+    "review_number": ("بررسی شماره", "Review no."),
+    "why_unread": ("چرا خوانده نشد", "Why it was not read"),
+    "sender": ("فرستنده", "From"),
+    "subject": ("موضوع", "Subject"),
+    "received_at": ("دریافت", "Received"),
+    "attachments": ("پیوست‌ها", "Attachments"),
+    "no_referral": ("به هیچ ارجاعی نخورد", "matches no referral"),
+    "reply_text": ("متن نامه", "The mail's text"),
+    "state_meant": ("وضعیتی که پاسخ می‌گوید", "The state the reply means"),
+    "result_text": ("متن نتیجه برای شهروند", "Result text for the citizen"),
+    "apply": ("ثبت وضعیت", "Apply"),
+    "dismiss": ("کنار گذاشتن", "Dismiss"),
+    "dismiss_why": ("دلیل کنار گذاشتن", "Why dismiss it"),
+    "applied": ("وضعیت ثبت شد", "applied"),
+    "dismissed": ("کنار گذاشته شد", "dismissed"),
+    "decided_recently": ("بررسی‌های اخیر", "Decided recently"),
+    "decision": ("تصمیم", "Decision"),
+    "decided_by": ("توسط", "By"),
+    "referrals": ("ارجاع‌ها", "Referrals"),
+    "result": ("نتیجه اعلام‌شده به شهروند", "Result the citizen was told"),
+    "late_notes": ("یادداشت‌های پس از نتیجه", "Notes after the result"),
+    "late_help": (
+        "پاسخ‌هایی که پس از اعلام نتیجه رسیدند. نتیجه‌ای که شهروند دیده تغییر نکرده است.",
+        "Replies that came after the result was given. The result the citizen saw is unchanged.",
+    ),
+    "agency_messages": ("نامه‌ها و پیوست‌های دستگاه", "The agency's mails and attachments"),
+    "after_result": ("پس از نتیجه", "after the result"),
+    "bytes": ("بایت", "bytes"),
 }
+
+STATES_EN = {
+    "pending": "waiting to be sent",
+    "delivering": "being sent",
+    "delivered": "delivered",
+    "viewed": "viewed",
+    "in_progress": "in progress",
+    "forwarded": "forwarded within the agency",
+    "resolved": "resolved",
+    "returned": "returned",
+    "rerouted": "rerouted",
+    "delivery_failed": "delivery failed",
+    "unconfirmed": "delivery unconfirmed",
+    "closed": "closed",
+}
+
+
+def state_label(state: str, lang: Lang) -> str:
+    """A referral state as a person reads it, never its code name inside a Persian sentence."""
+    if lang == "fa":
+        return ReferralState(state).label_fa
+    return STATES_EN.get(state, state)
+
+
+# What the timeline's rows say: event kinds, how attempts ended, what became of agency updates.
+TERMS: dict[str, tuple[str, str]] = {
+    "request.received": ("درخواست ثبت شد", "request received"),
+    "request.duplicate": ("درخواست تکراری پیوند شد", "linked as a duplicate"),
+    "request.triage": ("به صف بررسی رفت", "sent to triage"),
+    "referral.created": ("ارجاع ساخته شد", "referral created"),
+    "referral.state_changed": ("تغییر وضعیت ارجاع", "referral moved"),
+    "referral.transition_refused": ("تغییر وضعیت پذیرفته نشد", "move refused"),
+    "delivery.retry_scheduled": ("تلاش دوباره برای ارسال", "delivery retry scheduled"),
+    "update.received": ("پاسخ دستگاه رسید", "agency update received"),
+    "update.unmatched": ("پاسخ نیازمند بررسی", "update needing review"),
+    "update.reviewed": ("پاسخ بررسی شد", "update reviewed"),
+    "referral.late_reply": ("پاسخ پس از نتیجه", "reply after the result"),
+    "deadline.escalated": ("پیگیری مهلت", "deadline escalated"),
+    "referral.reopened": ("بازگشایی توسط شهروند", "reopened by the citizen"),
+    "feedback.received": ("نظر شهروند رسید", "citizen feedback"),
+    "alert": ("هشدار", "alert"),
+    "delivered": ("تحویل شد", "delivered"),
+    "transient": ("خطای گذرا", "transient error"),
+    "permanent": ("خطای دائمی", "permanent error"),
+    "unconfirmed": ("نامعلوم", "unconfirmed"),
+    "started": ("در جریان", "in progress"),
+    "applied": ("اعمال شد", "applied"),
+    "duplicate": ("تکراری", "duplicate"),
+    "unchanged": ("بی‌تغییر", "unchanged"),
+    "stale": ("قدیمی‌تر از وضعیت فعلی", "older than the current state"),
+    "refused": ("پذیرفته نشد", "refused"),
+    "unknown_status": ("وضعیت ناشناخته", "unknown status"),
+    "unmatched": ("بی‌ارجاع", "unmatched"),
+    "bounced": ("نامه برگشت خورد", "bounced"),
+    "late_note": ("یادداشت پس از نتیجه", "note after the result"),
+}
+
+
+def term(code: str | None, lang: Lang) -> str:
+    """A code name from the event log as a person reads it (the code itself if it is new)."""
+    if not code:
+        return ""
+    pair = TERMS.get(code)
+    return (pair[0] if lang == "fa" else pair[1]) if pair else code
 
 
 def words(lang: Lang) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""What the dashboard lists: overdue referrals, violations, failed deliveries, one timeline."""
+"""What the dashboard lists: overdue referrals, violations, failed deliveries, one timeline
+(with the agency's mails, their attachments, and the notes of replies after the result)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from hub.core.states import ReferralState
 from hub.db.models import AgencyUpdate, DeliveryAttempt, Event, Referral, Request
+from hub.referrals.events import EventKind
+from hub.referrals.messages import attachments_of, messages_of, readable_text
 
 S = ReferralState
 _OPEN = [
@@ -69,12 +72,18 @@ def timeline(session: Session, request: Request) -> dict[str, Any]:
         select(Referral).where(Referral.request_id == request.id).order_by(Referral.id)
     ).all()
     ids = [r.id for r in referrals]
+    events = session.scalars(
+        select(Event).where(Event.request_id == request.id).order_by(Event.id)
+    ).all()
+    messages = messages_of(session, ids)
     return {
         "referrals": referrals,
         "references": {r.id: r.reference for r in referrals},
-        "events": session.scalars(
-            select(Event).where(Event.request_id == request.id).order_by(Event.id)
-        ).all(),
+        "events": events,
+        "late_notes": [e for e in events if e.kind == EventKind.LATE_REPLY],
+        "messages": messages,
+        "message_texts": {m.id: readable_text(m) for m in messages},
+        "attachments": attachments_of(session, [m.id for m in messages]),
         "attempts": session.scalars(
             select(DeliveryAttempt)
             .where(DeliveryAttempt.referral_id.in_(ids))

@@ -7,6 +7,7 @@ and goes through the dead-letter code (:mod:`hub.delivery.dead_letters`) as the 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,7 +33,7 @@ from hub.delivery.dead_letters import resend as resend_dead_letter
 from hub.supervision.figures import Period, current_month, figures, parse_period, trend
 from hub.web.dashboard import lists
 from hub.web.dashboard.charts import line_chart
-from hub.web.dashboard.i18n import Lang, words
+from hub.web.dashboard.i18n import Lang, state_label, term, words
 from hub.worker.tasks import send_deliveries
 
 HERE = Path(__file__).parent
@@ -42,7 +43,7 @@ LangQuery = Annotated[Lang, Query()]
 AdminFormDep = Annotated[ActiveLogin, Depends(DashboardAccess(Role.ADMIN, form=True))]
 
 
-def _render(
+def render(
     request: Request, name: str, lang: Lang, login: ActiveLogin, **context: Any
 ) -> HTMLResponse:
     """A page: its template with the words of ``lang``, and who is logged in (to log out)."""
@@ -89,7 +90,7 @@ def league(
     board = figures(session, chosen, agreement_ids=[a.id for a in registry.all()])
     names = {a.agreement_id: agency_names(registry, a.agreement_id or "") for a in board.agencies}
     breakers = breaker_states([a.agreement_id for a in board.agencies if a.agreement_id])
-    return _render(
+    return render(
         request,
         "league.html",
         lang,
@@ -129,7 +130,7 @@ def trend_page(
                 "received": line_chart(words(lang)["received"], labels, [r.received for r in rows]),
             }
         )
-    return _render(request, "trend.html", lang, user, charts=charts, period=chosen, page="trend")
+    return render(request, "trend.html", lang, user, charts=charts, period=chosen, page="trend")
 
 
 @router.get("/overdue", response_class=HTMLResponse)
@@ -141,7 +142,7 @@ def overdue_page(
     lang: LangQuery = "fa",
 ) -> HTMLResponse:
     rows = lists.overdue(session, utcnow())
-    return _render(
+    return render(
         request,
         "overdue.html",
         lang,
@@ -162,7 +163,7 @@ def violations_page(
     lang: LangQuery = "fa",
 ) -> HTMLResponse:
     rows = lists.violations(session)
-    return _render(
+    return render(
         request,
         "violations.html",
         lang,
@@ -185,7 +186,7 @@ def failures_page(
     refused: str | None = None,
 ) -> HTMLResponse:
     rows = lists.failures(session)
-    return _render(
+    return render(
         request,
         "failures.html",
         lang,
@@ -270,7 +271,7 @@ def timeline_page(
     )
     if found is None:
         raise NotFound("no request with that tracking code")
-    return _render(
+    return render(
         request,
         "timeline.html",
         lang,
@@ -278,5 +279,27 @@ def timeline_page(
         req=found,
         page="timeline",
         names=lambda a: agency_names(registry, a),
+        state_label=lambda state: _state_or_code(state, lang),
+        term=lambda code: term(code, lang),
+        details=_details,
+        may_download=user.principal.role in (Role.SUPERVISOR, Role.ADMIN),
         **lists.timeline(session, found),
     )
+
+
+def _state_or_code(state: str, lang: Lang) -> str:
+    try:
+        return state_label(state, lang)
+    except ValueError:  # a state the log kept from an older version
+        return state
+
+
+def _details(data: dict[str, Any] | None) -> str:
+    """An event's data as ``key: value`` pairs, Persian text as it is written."""
+    if not data:
+        return ""
+    return "؛ ".join(f"{key}: {_shown(value)}" for key, value in data.items())
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
