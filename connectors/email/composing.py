@@ -18,9 +18,9 @@ from typing import Any
 
 import httpx
 
-from connectors.email.headers import encoded
 from connectors.email.rendering import RenderedReferral
 from hub.core.http import make_client
+from hub.core.mail_headers import encoded
 from hub.plugins.connector import OutgoingReferral
 
 REFERRAL_HEADER = "X-Samad-Referral"

@@ -39,7 +39,7 @@ def reply_update(
 ) -> AgencyUpdate:
     """``statuses``: each status the agreement knows, by its ``status_key``."""
     parsed = read.parsed
-    if not thread.found:
+    if not thread.found and not thread.tracking_code:
         note = "answers no referral mail (no In-Reply-To/References) and names no reference"
         return unread("no_referral", note, thread, common, result=parsed.result)
     if parsed.status is None:

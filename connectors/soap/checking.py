@@ -59,6 +59,15 @@ def verify(client: SoapClient, settings: Mapping[str, Any], call: Call) -> Verdi
     return Verdict(verdict.detail, (*problems, *verdict.problems))
 
 
+def credential_fields(settings: Mapping[str, Any]) -> set[str]:
+    """The input fields the connector fills on every call by itself: ``body_auth``'s, and the
+    session id's where the agreement logs in once."""
+    fields = set(settings.get("body_auth", {}))
+    if session := settings.get("session"):
+        fields.add(session.get("field", "SessionID"))
+    return fields
+
+
 def argument_problems(offered: Mapping[str, Any], settings: Mapping[str, Any]) -> list[str]:
     operation = settings["operations"].get("check")
     arguments = settings.get("check", {}).get("arguments", {})
@@ -79,7 +88,7 @@ def argument_problems(offered: Mapping[str, Any], settings: Mapping[str, Any]) -
                 f"The check argument {path!r} is set, but {why}; correct "
                 "connector.settings.check.arguments."
             )
-    for gap in unfilled_required(xsd_type, set(arguments)):
+    for gap in unfilled_required(xsd_type, set(arguments) | credential_fields(settings)):
         found.append(
             f"The check operation {operation} requires {gap}, which "
             "connector.settings.check.arguments does not fill."
@@ -125,7 +134,7 @@ def _path_problems(key: str, expression: str, shape: Any, bare_value_ok: bool = 
 
 
 def _not_verified(settings: Mapping[str, Any], problems: list[str]) -> Verdict:
-    if not settings.get("auth"):
+    if not (settings.get("auth") or settings.get("body_auth") or settings.get("session")):
         return Verdict("no operation was called (no credentials to verify)", tuple(problems))
     return Verdict(
         "no operation was called",
@@ -155,6 +164,18 @@ def _refused(operation: str, settings: Mapping[str, Any], error: ConnectorError)
     auth = settings.get("auth", {})
     cause = error.__cause__
     status = error.detail.get("status_code")
+    if error.detail.get("auth"):  # the agency's own answer, in the body: our credentials refused
+        said = error.detail.get("error_message") or error.message
+        return _problem(
+            operation,
+            f"The agency refused our credentials on {operation} ({said}) — check "
+            "connector.settings.body_auth (or session.arguments).",
+        )
+    if error.detail.get("error_code"):  # an in-body error about the request, not about us
+        return Verdict(
+            f"{operation} answered {error.detail['error_code']}: taken as proof that our "
+            "credentials work — the agency answered about the request, not about us"
+        )
     if status in (401, 403):
         fix = (
             "check connector.settings.auth.basic"

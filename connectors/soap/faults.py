@@ -73,10 +73,12 @@ def _from_fault(fault: zeep_errors.Fault, operation: str) -> ConnectorError:
         )
     if codes[0] in PERMANENT_FAULT_CODES:
         return ConnectorRefused(f"the agency refused {operation}: {fault.message}", detail)
+    # A Server fault is an HTTP 500 while handling the call: the case may be written already.
     return ConnectorError(
         f"the agency's system failed on {operation}: {fault.message}",
         permanent=False,
         detail=detail,
+        ambiguous=True,
     )
 
 

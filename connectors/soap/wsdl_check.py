@@ -18,6 +18,7 @@ from zeep.xsd.types.base import Type
 
 from connectors.soap import requirements
 from connectors.soap.clients import SoapClient
+from connectors.soap.inputs import ITEM, schema_path
 
 
 def input_type(operation: Any) -> Type | None:
@@ -97,7 +98,18 @@ def _push_problems(
     found = []
     extra = {"the idempotency field": settings.get("idempotency", {}).get("field")}
     extra["the reference field"] = settings.get("reference_field")
-    targets = {path: f"The mapping fills {path!r}" for path in mapping}
+    targets = {schema_path(path): f"The mapping fills {path!r}" for path in mapping}
+    for path in mapping:  # a list item picked by a key, e.g. DynamicField[Name=X], sets the key
+        parts = path.split(".")
+        for depth, part in enumerate(parts):
+            if item := ITEM.match(part):
+                keyed = ".".join([*parts[:depth], item["field"], item["key"]])
+                targets.setdefault(schema_path(keyed), f"The mapping fills {path!r}")
+    for name in settings.get("body_auth", {}):
+        targets[name] = f"The setting body_auth fills {name!r}"
+    if session := settings.get("session"):
+        field = session.get("field", "SessionID")
+        targets[field] = f"The session's id goes into {field!r}"
     for label, path in extra.items():
         if path:
             targets[path] = f"{label[0].upper()}{label[1:]} {path!r} is set"

@@ -19,7 +19,7 @@ from hub.agreements.presets import with_preset
 from hub.agreements.secrets import check_secrets
 from hub.core.errors import AgreementError, AgreementProblem, PluginError
 from hub.core.settings import REPO_ROOT
-from hub.core.states import ReferralState
+from hub.core.states import Outcome, ReferralState
 from hub.plugins.connector import ConnectorRegistry
 
 SCHEMA_PATH = REPO_ROOT / "schemas" / "agreement.schema.json"
@@ -104,12 +104,22 @@ def _build(doc: dict[str, Any], text: str, path: Path) -> Agreement:
         connector_type=doc["connector"]["type"],
         connector_settings=doc["connector"].get("settings", {}),
         mapping=doc.get("mapping", {}),
-        status_map={k: ReferralState(v) for k, v in doc["status_map"].items()},
+        status_map={k: ReferralState(_target(v)["state"]) for k, v in doc["status_map"].items()},
         poll_interval_seconds=polling.get("interval_seconds", 300),
         poll_batch_size=polling.get("batch_size", 50),
         document=doc,
         enabled=doc.get("enabled", True),
+        outcomes={
+            k: Outcome(_target(v)["outcome"])
+            for k, v in doc["status_map"].items()
+            if "outcome" in _target(v)
+        },
     )
+
+
+def _target(value: str | dict[str, str]) -> dict[str, str]:
+    """A status_map value as ``{state, outcome?}``: a bare state name is the short form."""
+    return {"state": value} if isinstance(value, str) else value
 
 
 def load_file(path: Path, connectors: ConnectorRegistry) -> Agreement:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.core.states import ReferralState
+from hub.core.states import Outcome, ReferralState
 
 
 class Idempotency(StrEnum):
@@ -47,6 +47,8 @@ class Agreement:
     poll_batch_size: int
     document: dict[str, Any] = field(repr=False)  # the whole validated file
     enabled: bool = True
+    # Agency status → how a resolved case ended, for the statuses mapped to {state, outcome}.
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
 
     def __hash__(self) -> int:
         # An agreement is one version of one file: id and content hash say all.
@@ -59,6 +61,11 @@ class Agreement:
 
     def map_status(self, agency_status: str) -> ReferralState | None:
         return self.status_map.get(agency_status)
+
+    def map_outcome(self, agency_status: str | None) -> Outcome:
+        """How a case the agency reports resolved in ``agency_status`` ended; successful unless
+        the status map says otherwise (a person's reading of a reply names no status)."""
+        return self.outcomes.get(agency_status or "", Outcome.SUCCESSFUL)
 
     @property
     def delivery(self) -> dict[str, Any]:
@@ -77,3 +84,10 @@ class Agreement:
     @property
     def share_citizen(self) -> tuple[str, ...]:
         return tuple(self.document.get("share_citizen", ("first_name", "last_name", "mobile")))
+
+    @property
+    def shares_letters_with_citizen(self) -> bool:
+        """``notifications.citizen.share_letters``: the citizen's look-up lists the agency's
+        letters (the files of its replies) and serves them."""
+        citizen = (self.document.get("notifications") or {}).get("citizen") or {}
+        return bool(citizen.get("share_letters", False))

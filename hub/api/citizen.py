@@ -3,7 +3,9 @@
 A citizen proves nothing else, so the answer says nothing that would help someone guessing:
 a wrong mobile, an unknown code and a malformed code all get the same 404, look-ups are
 rate-limited per client address and per tracking code, and the view leaves out what only
-staff need (agency case ids, delivery errors, the event log's details).
+staff need (agency case ids, delivery errors, the event log's details). Where an agreement
+shares letters, the view lists the agency's letters and the citizen downloads them with the
+same pair (:mod:`hub.api.letters`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.agreements.registry import AgreementRegistry
+from hub.api.letters import letter_view, shared_letter, shared_letters
 from hub.api.presenters import agency_names, request_summary
 from hub.auth.digest import same
 from hub.auth.ratelimit import check
@@ -22,6 +25,7 @@ from hub.core.errors import HubError, NotFound
 from hub.core.settings import get_settings
 from hub.core.states import ReferralState
 from hub.db.models import Event, Referral, Request
+from hub.db.models_messages import MessageAttachment
 from hub.intake.normalize import normalize_mobile
 from hub.intake.tracking import is_valid_tracking_code, normalize_tracking_code
 
@@ -35,6 +39,26 @@ def citizen_lookup(
     mobile: str | None,
     http: HttpRequest,
 ) -> dict[str, Any]:
+    return citizen_view(session, registry, citizens_request(session, tracking_code, mobile, http))
+
+
+def citizen_letter(
+    session: Session,
+    registry: AgreementRegistry,
+    tracking_code: str,
+    mobile: str | None,
+    letter_id: int,
+    http: HttpRequest,
+) -> MessageAttachment:
+    """One letter of the citizen's own request, where its agreement shares letters."""
+    request = citizens_request(session, tracking_code, mobile, http)
+    return shared_letter(session, registry, request, letter_id)
+
+
+def citizens_request(
+    session: Session, tracking_code: str, mobile: str | None, http: HttpRequest
+) -> Request:
+    """The request of this code and mobile, counted against the look-up rates; else 404."""
     settings = get_settings()
     client = http.client.host if http.client else "unknown"
     check(settings.lookup_rate_per_ip, "lookup-ip", client)
@@ -43,7 +67,7 @@ def citizen_lookup(
     request = _matching(session, code, mobile)
     if request is None:
         raise NotFound(NO_SUCH_REQUEST)
-    return citizen_view(session, registry, request)
+    return request
 
 
 def limit_citizen(
@@ -80,6 +104,7 @@ def citizen_view(session: Session, registry: AgreementRegistry, request: Request
         .order_by(Event.id)
     ).all()
     results = [r.result for r in referrals if r.result and r.state == ReferralState.RESOLVED]
+    letters = shared_letters(session, registry, referrals)
     return {
         **request_summary(request),
         "result": results[-1] if results else None,
@@ -92,6 +117,7 @@ def citizen_view(session: Session, registry: AgreementRegistry, request: Request
                 "result": r.result,
                 "delivered_at": r.delivered_at.isoformat() if r.delivered_at else None,
                 "resolved_at": r.resolved_at.isoformat() if r.resolved_at else None,
+                "letters": [letter_view(request, f) for f in letters.get(r.id, [])],
             }
             for r in referrals
         ],

@@ -6,7 +6,7 @@ from typing import Any
 
 from hub.agreements.registry import AgreementRegistry
 from hub.core.errors import NotFound
-from hub.core.states import ReferralState
+from hub.core.states import Outcome, ReferralState
 from hub.db.models import Event, Referral, Request
 
 
@@ -28,9 +28,15 @@ def referral_view(referral: Referral, registry: AgreementRegistry) -> dict[str, 
         "state": state.value,
         "state_fa": state.label_fa,
         "external_id": referral.external_id,
+        # The number the agency's clerks use for the case, where it is not its internal id
+        # (Znuny's TicketNumber beside its TicketID); else the id itself.
+        "case_number": case_number(referral),
         "attempts": referral.attempts,
         "last_error": referral.last_error,
         "result": referral.result,
+        # How a resolved case ended: successful, unsuccessful or rejected; null until resolved.
+        "outcome": referral.outcome,
+        "outcome_fa": Outcome(referral.outcome).label_fa if referral.outcome else None,
         "created_at": referral.created_at.isoformat(),
         "delivered_at": referral.delivered_at.isoformat() if referral.delivered_at else None,
         "resolved_at": referral.resolved_at.isoformat() if referral.resolved_at else None,
@@ -62,3 +68,9 @@ def event_view(event: Event, references: dict[int, str]) -> dict[str, Any]:
         "actor": event.actor,
         "data": event.data,
     }
+
+
+def case_number(referral: Referral) -> str | None:
+    """The agency's case number as its clerks say it (``push.case_number``), else its id."""
+    number = (referral.receipt or {}).get("case_number")
+    return str(number) if number else referral.external_id

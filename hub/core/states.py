@@ -52,6 +52,25 @@ _LABELS_FA = {
     ReferralState.CLOSED: "مختومه",
 }
 
+
+class Outcome(StrEnum):
+    """How a resolved referral ended (``referrals.outcome``): the state stays ``resolved``."""
+
+    SUCCESSFUL = "successful"  # the agency did what was asked
+    UNSUCCESSFUL = "unsuccessful"  # closed without doing it (Znuny's closed unsuccessful)
+    REJECTED = "rejected"  # it refused the request on its merits (unlike returned: not ours)
+
+    @property
+    def label_fa(self) -> str:
+        return _OUTCOME_LABELS_FA[self]
+
+
+_OUTCOME_LABELS_FA = {
+    Outcome.SUCCESSFUL: "انجام شد",
+    Outcome.UNSUCCESSFUL: "انجام نشد",
+    Outcome.REJECTED: "پذیرفته نشد",
+}
+
 S = ReferralState
 
 

@@ -75,6 +75,7 @@ class Referral(Base):
     next_poll_at: Mapped[datetime | None] = mapped_column(index=True)
     agency_status: Mapped[str | None] = mapped_column(String(64))
     result: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # Outcome, once resolved
 
     # Deadlines (working time; computed from the agreement's calendar).
     view_due_at: Mapped[datetime | None]

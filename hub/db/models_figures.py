@@ -47,6 +47,10 @@ class _Counts:
     view_open: Mapped[int]
     act_open: Mapped[int]
     result_open: Mapped[int]
+    # Of the resolved: closed without being done, and refused on their merits (migration
+    # 0009_figures_outcomes; referrals.outcome).
+    resolved_unsuccessful: Mapped[int]
+    rejected: Mapped[int]
 
 
 class FigureMonth(_Counts, Base):

@@ -90,6 +90,7 @@ _UNSET_AT_CREATION: dict[str, Any] = dict.fromkeys(
         "next_poll_at",
         "agency_status",
         "result",
+        "outcome",
         "delivered_at",
         "viewed_at",
         "resolved_at",

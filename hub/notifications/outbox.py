@@ -133,6 +133,7 @@ def notify_citizen_of_result(
         tracking_code=request.tracking_code,
         agency=agreement.name_fa,
         result=referral.result or "",
+        outcome=referral.outcome or "successful",
         reopen_until=format_jalali(
             resolved_at + timedelta(days=settings.reopen_window_days), with_time=False
         ),

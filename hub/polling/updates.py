@@ -27,6 +27,7 @@ from hub.core.settings import get_settings
 from hub.core.states import AGENCY_PROGRESS, ANSWERED, POLLED, ReferralState
 from hub.db.models import AgencyUpdate as StoredUpdate
 from hub.db.models import Referral, Request
+from hub.db.types import utcnow
 from hub.intake.submit import route_request
 from hub.notifications.outbox import notify_citizen_of_result
 from hub.plugins.connector import AgencyUpdate, UpdateKind
@@ -195,11 +196,16 @@ def apply_state(
     update_id: str,
 ) -> UpdateOutcome:
     """Move ``referral`` to ``target`` as its agency said (or a person reading the agency's reply
-    says): the result kept, the state machine's move, a returned case re-routed, the citizen told
-    the result. ``agency_status`` None keeps the agency's last one."""
+    says): the result and, when resolved, its outcome kept, the state machine's move, a returned
+    case re-routed, the citizen told the result. ``agency_status`` None keeps the agency's last
+    one (and a resolved case is then successful)."""
     current = S(referral.state)
     if current in ANSWERED:
         return _late(session, referral, target, result, agency_status, actor, update_id)
+    if current in REVIVED_BY_AN_ANSWER and target is not S.DELIVERY_FAILED:
+        if not _revive(session, referral, actor):
+            return UpdateOutcome.REFUSED
+        current = S.DELIVERED
     if result:
         referral.result = result
     if agency_status is not None:
@@ -210,6 +216,8 @@ def apply_state(
         return UpdateOutcome.STALE
     values: dict[str, str | None] = {"next_poll_at": None} if target not in POLLED else {}
     values.update(agency_status=referral.agency_status, result=referral.result)
+    if target is S.RESOLVED:  # done, not done, or refused: the status map says which
+        values["outcome"] = str(agreement.map_outcome(agency_status))
     if not transition(session, referral, target, actor=actor, values=values):
         return UpdateOutcome.REFUSED
     if target is S.RETURNED:
@@ -217,6 +225,21 @@ def apply_state(
     if target is S.RESOLVED:
         notify_citizen_of_result(session, referral, agreement, get_settings())
     return UpdateOutcome.APPLIED
+
+
+# A referral given up as undeliverable (a bounce) or left unconfirmed that its agency then answers
+# about has reached it after all.
+REVIVED_BY_AN_ANSWER = frozenset({S.DELIVERY_FAILED, S.UNCONFIRMED})
+
+
+def _revive(session: Session, referral: Referral, actor: str) -> bool:
+    why = (
+        "the agency answered about it after all: delivered"
+        if referral.state == S.DELIVERY_FAILED
+        else "the agency answered about it: its case is there"
+    )
+    values = {"next_attempt_at": None, "last_error": None, "next_poll_at": utcnow()}
+    return transition(session, referral, S.DELIVERED, actor=actor, values=values, reason=why)
 
 
 def _late(
@@ -285,8 +308,24 @@ def _find_referral(session: Session, agreement_id: str, update: AgencyUpdate) ->
         conditions.append(Referral.external_id == update.external_id)
     if update.referral_reference:
         conditions.append(Referral.reference == update.referral_reference)
-    if not conditions:
-        return None
-    return session.scalars(
-        select(Referral).where(Referral.agreement_id == agreement_id, or_(*conditions)).limit(1)
-    ).first()
+    found = None
+    if conditions:
+        found = session.scalars(
+            select(Referral).where(Referral.agreement_id == agreement_id, or_(*conditions)).limit(1)
+        ).first()
+    code = update.raw.get("tracking_code")
+    if found is None and isinstance(code, str) and code:
+        # A reply that names only the citizen's tracking code (a forwarded mail, a new thread):
+        # the request's live referral to this agency, the newest if it was sent again.
+        found = session.scalars(
+            select(Referral)
+            .join(Request, Request.id == Referral.request_id)
+            .where(
+                Referral.agreement_id == agreement_id,
+                Request.tracking_code == code,
+                Referral.state != str(S.REROUTED),
+            )
+            .order_by(Referral.id.desc())
+            .limit(1)
+        ).first()
+    return found

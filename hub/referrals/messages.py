@@ -180,7 +180,7 @@ def store_message(
         agency_update_id=agency_update_id,
         agreement_id=agreement_id,
         referral_id=referral_id,
-        message_id=read.header("Message-ID"),
+        message_id=(read.header("Message-ID") or "").strip() or None,  # folded by some servers
         sender=read.header("From"),
         subject=read.header("Subject"),
         sent_at=sent_at_of(read),

@@ -335,3 +335,14 @@ def test_the_agreement_overrides_the_preset_key_by_key(server: BackgroundServer)
     assert "closed unsuccessful" not in agreement.status_map
     assert agreement.delivery == {"idempotency": "lookup", "max_attempts": 3}
     assert agreement.mapping["Ticket.Title"] == "subject"
+
+
+def test_agreements_check_tells_right_from_wrong_credentials_in_the_body(
+    agreement: Agreement, tmp_path: Path
+) -> None:
+    right = connect(agreement, tmp_path).check()
+    assert right.ok, right.problems  # the preset's mapping, body_auth and session fit the WSDL
+    wrong = {**ENVIRONMENT, "SAMAD_TELECOM_ZNUNY_PASSWORD": "not-it"}
+    refused = connect(agreement, tmp_path, wrong).check()
+    assert not refused.ok
+    assert any("refused our credentials" in p and "body_auth" in p for p in refused.problems)

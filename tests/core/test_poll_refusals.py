@@ -18,9 +18,9 @@ from hub.db.types import utcnow
 from hub.delivery.batch import DeliveryOutcome, deliver_referrals
 from hub.delivery.breaker import get_breakers
 from hub.intake.submit import submit_request
-from hub.plugins.connector import AgencyUpdate
+from hub.plugins.connector import AgencyUpdate, UpdateKind
 from hub.polling.poll import poll_referrals
-from hub.polling.updates import UpdateOutcome
+from hub.polling.updates import UpdateOutcome, apply_updates
 from hub.referrals.events import AlertKind
 from tests.support.fixtures import Sandboxes
 from tests.support.requests import citizen_request
@@ -161,3 +161,50 @@ def test_an_update_carrying_a_value_that_cannot_be_stored_is_alerted_and_stops_n
     with session_scope() as session:
         assert session.get_one(Referral, other_id).state == "viewed"
         assert session.get_one(Referral, referral_id).state == "delivered"
+
+
+def test_an_answer_after_a_bounce_revives_the_referral_and_says_so(
+    database: str, clean_sandboxes: Sandboxes
+) -> None:
+    registry = get_registry()
+    referral_id, case = _delivered_case()
+    agreement = registry.get("golestan-water")
+    bounce = AgencyUpdate(f"{case}-bounce", kind=UpdateKind.BOUNCE, external_id=case, note="550")
+    answer = AgencyUpdate(f"{case}-seen", external_id=case, status="SEEN")
+    with session_scope() as session:
+        assert apply_updates(session, agreement, [bounce], registry) == [UpdateOutcome.BOUNCED]
+    with session_scope() as session:
+        assert session.get_one(Referral, referral_id).state == "delivery_failed"
+    with session_scope() as session:
+        assert apply_updates(session, agreement, [answer], registry) == [UpdateOutcome.APPLIED]
+    with session_scope() as session:
+        assert session.get_one(Referral, referral_id).state == "viewed"
+        moves = [
+            (e.from_state, e.to_state, e.data.get("reason", ""))
+            for e in session.scalars(
+                select(Event)
+                .where(Event.referral_id == referral_id, Event.kind == "referral.state_changed")
+                .order_by(Event.id)
+            )
+        ]
+    assert moves[-2][:2] == ("delivery_failed", "delivered")
+    assert "answered about it after all" in moves[-2][2]
+    assert moves[-1][:2] == ("delivered", "viewed")
+
+
+def test_a_reply_that_names_only_the_tracking_code_finds_its_referral(
+    database: str, clean_sandboxes: Sandboxes
+) -> None:
+    from hub.db.models import Request
+
+    registry = get_registry()
+    referral_id, _ = _delivered_case()
+    with session_scope() as session:
+        referral = session.get_one(Referral, referral_id)
+        code = session.get_one(Request, referral.request_id).tracking_code
+    forwarded = AgencyUpdate(f"{code}-fw", status="SEEN", raw={"tracking_code": code})
+    with session_scope() as session:
+        outcome = apply_updates(session, registry.get("golestan-water"), [forwarded], registry)
+    assert outcome == [UpdateOutcome.APPLIED]
+    with session_scope() as session:
+        assert session.get_one(Referral, referral_id).state == "viewed"

@@ -85,3 +85,21 @@ def test_a_number_the_gateway_refuses_is_failed_at_once_with_an_alert(
     [event] = wait_for(alert, what="the alert")
     assert event["data"]["alert"] == "notification_failed"
     assert "411" in event["data"]["reason"] and "permanent" in event["data"]["reason"]
+
+
+def test_a_long_persian_subject_reaches_the_reader_with_every_space() -> None:
+    from email import message_from_bytes
+    from email.policy import default
+
+    from hub.core.settings import Settings
+    from hub.notifications.notifiers.email import EmailNotifier
+    from hub.plugins.notifier import OutgoingMessage
+
+    # A digest's subject that lost its space in "در انتظار" (folded between encoded words).
+    subject = (
+        "سامانه ۱۱۱: 13 ارجاع ارسال\u200cنشده — 2026-12-04 — همه دستگاه\u200cها / all agencies"
+        " — 1 پاسخ در انتظار بررسی"
+    )
+    notifier = EmailNotifier(Settings(smtp_from="samad@golestan111.test"))
+    mail = notifier._compose(OutgoingMessage(1, "digest:1", "admin@example.test", subject, "…"))
+    assert message_from_bytes(mail.as_bytes(), policy=default)["Subject"] == subject

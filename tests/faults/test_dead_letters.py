@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,13 +19,13 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from hub.core.settings import REPO_ROOT
 from hub.db.models import Event, Referral, Request
 from hub.db.session import session_scope
 from hub.sandbox.rest import RestSandboxApp, RestSandboxSettings, create_app
 from hub.sandbox.server import BackgroundServer
 from tests.core.waiting import wait_for
 from tests.faults.support import tickets_for, write_roads_agreement
+from tests.support.cli import samad_hub
 from tests.support.requests import citizen_request
 
 pytestmark = [pytest.mark.usefixtures("worker"), pytest.mark.timeout(600)]
@@ -113,18 +111,6 @@ def _failed(api: httpx.Client, agency: FailingAgency, count: int) -> list[Referr
     return list(rows)
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """``samad-hub …`` in its own process, on this run's database and broker."""
-    return subprocess.run(
-        [sys.executable, "-m", "hub", *args],
-        cwd=REPO_ROOT,
-        env={**os.environ, "COLUMNS": "300"},
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-
-
 def _state(referral_id: int) -> str:
     with session_scope() as session:
         return session.get_one(Referral, referral_id).state
@@ -151,8 +137,8 @@ def test_referrals_failed_lists_each_dead_letter_with_its_attempts_and_last_erro
 ) -> None:
     failed = _failed(api, agency, 2)
 
-    listed = _cli("referrals", "failed", "--agency", agency.agreement_id, "--json")
-    table = _cli("referrals", "failed", "--agency", agency.agreement_id)
+    listed = samad_hub("referrals", "failed", "--agency", agency.agreement_id, "--json")
+    table = samad_hub("referrals", "failed", "--agency", agency.agreement_id)
 
     assert listed.returncode == 0, listed.stderr
     letters = [json.loads(line) for line in listed.stdout.splitlines()]
@@ -177,7 +163,7 @@ def test_referrals_show_gives_the_payload_as_sent_and_every_attempt(
 ) -> None:
     (referral,) = _failed(api, agency, 1)
 
-    shown = _cli("referrals", "show", str(referral.id))
+    shown = samad_hub("referrals", "show", str(referral.id))
 
     assert shown.returncode == 0, shown.stderr
     letter = json.loads(shown.stdout)
@@ -201,7 +187,7 @@ def test_referrals_show_refuses_a_referral_that_did_not_fail(api: httpx.Client) 
             .where(Request.tracking_code == code)
         )
 
-    shown = _cli("referrals", "show", str(referral_id))
+    shown = samad_hub("referrals", "show", str(referral_id))
 
     assert shown.returncode == 1
     assert f"no failed or unconfirmed referral {referral_id}" in shown.stdout
@@ -214,9 +200,9 @@ def test_referrals_resend_id_delivers_it_once_and_a_second_resend_changes_nothin
     assert tickets_for(agency.app, referral.reference) == []
     agency.back()
 
-    resent = _cli("referrals", "resend", str(referral.id))
+    resent = samad_hub("referrals", "resend", str(referral.id))
     wait_for(lambda: _delivered(referral.id), timeout=30, what="the resent referral delivered")
-    again = _cli("referrals", "resend", str(referral.id))
+    again = samad_hub("referrals", "resend", str(referral.id))
 
     assert resent.returncode == 0, resent.stdout + resent.stderr
     assert "1 referral(s) back in the delivery queue" in resent.stdout
@@ -238,7 +224,7 @@ def test_referrals_resend_agency_sends_every_failed_referral_of_that_agency_and_
     others = _failed(api, other_agency, 1)
     agency.back()  # one sandbox serves both: the other agency is back too, but not resent
 
-    resent = _cli("referrals", "resend", "--agency", agency.agreement_id)
+    resent = samad_hub("referrals", "resend", "--agency", agency.agreement_id)
     for referral in mine:
         wait_for(lambda r=referral: _delivered(r.id), timeout=30, what=f"{referral.reference}")
 

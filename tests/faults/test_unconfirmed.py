@@ -9,8 +9,6 @@ dropped connection). The real worker delivers; the tickets are counted at the ag
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,7 +21,7 @@ import pytest
 from sqlalchemy import select, update
 
 from hub.agreements.registry import get_registry
-from hub.core.settings import REPO_ROOT, get_settings
+from hub.core.settings import get_settings
 from hub.db.models import Event, Referral, Request
 from hub.db.session import session_scope
 from hub.db.types import utcnow
@@ -33,6 +31,7 @@ from hub.sandbox.rest_faults import FaultMode
 from hub.sandbox.server import BackgroundServer
 from tests.core.waiting import wait_for
 from tests.faults.support import tickets_for, write_roads_agreement
+from tests.support.cli import samad_hub
 from tests.support.requests import citizen_request
 
 pytestmark = [pytest.mark.usefixtures("worker"), pytest.mark.timeout(600)]
@@ -127,17 +126,6 @@ def _unconfirmed(api: httpx.Client, agency: Agency, fault: FaultMode) -> Referra
     return _referral(code)
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hub", *args],
-        cwd=REPO_ROOT,
-        env={**os.environ, "COLUMNS": "300"},
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-
-
 @pytest.mark.parametrize("fault", AFTER_ACTING)
 def test_an_answer_lost_after_the_agency_acted_leaves_one_case_and_an_unconfirmed_referral(
     api: httpx.Client, no_dedupe: Agency, fault: FaultMode
@@ -161,14 +149,14 @@ def test_an_unconfirmed_referral_is_not_resent_without_the_admins_knowing_choice
     api: httpx.Client, api_as, no_dedupe: Agency
 ) -> None:
     referral = _unconfirmed(api, no_dedupe, FaultMode.CREATED_THEN_500)
-    refused = _cli("referrals", "resend", str(referral.id))
+    refused = samad_hub("referrals", "resend", str(referral.id))
     assert refused.returncode == 1
     assert "may hold its case already" in refused.stdout + refused.stderr
     admin = api_as("admin")
     answer = admin.post(f"/v1/admin/referrals/{referral.id}/resend")
     assert answer.status_code == 409 and "--may-duplicate" in answer.json()["detail"]
     assert "تکراری" in answer.json()["detail_fa"]
-    listed = _cli("referrals", "unconfirmed", "--agency", no_dedupe.agreement_id)
+    listed = samad_hub("referrals", "unconfirmed", "--agency", no_dedupe.agreement_id)
     assert referral.reference in listed.stdout
     assert _referral_state(referral.id) == "unconfirmed"
     assert len(tickets_for(no_dedupe.app, referral.reference)) == 1
@@ -199,7 +187,7 @@ def test_a_resend_the_admin_chose_knowing_it_may_duplicate_is_sent(
     api: httpx.Client, no_dedupe: Agency
 ) -> None:
     referral = _unconfirmed(api, no_dedupe, FaultMode.CREATED_THEN_DROP)
-    chosen = _cli("referrals", "resend", str(referral.id), "--may-duplicate")
+    chosen = samad_hub("referrals", "resend", str(referral.id), "--may-duplicate")
     assert chosen.returncode == 0, chosen.stdout + chosen.stderr
     wait_for(lambda: _referral_state(referral.id) != "pending", timeout=60, what="re-pushed")
     wait_for(
@@ -288,7 +276,7 @@ def test_the_cli_shows_deliveries_in_flight_with_their_lease(no_dedupe: Agency) 
         [referral] = result.referrals
         held = update(Referral).where(Referral.id == referral.id)
         session.execute(held.values(state="delivering", next_attempt_at=far))
-    listed = _cli("referrals", "in-flight", "--agency", no_dedupe.agreement_id)
+    listed = samad_hub("referrals", "in-flight", "--agency", no_dedupe.agreement_id)
     assert listed.returncode == 0, listed.stderr
     assert referral.reference in listed.stdout
     assert far.strftime("%Y-%m-%d %H:%M") in listed.stdout

@@ -179,6 +179,8 @@ def test_a_ticket_opened_before_the_answer_timed_out_is_found_by_ticket_search_a
     [ticket] = looks_up.sandbox.tickets_for(referral.reference)
     assert referral.external_id == str(ticket.ticket_id)
     assert (referral.receipt or {})["case_number"] == ticket.number
+    shown = api.get(f"/v1/requests/{code}").json()["referrals"][0]
+    assert shown["case_number"] == ticket.number  # what the agency's clerks call it
     with session_scope() as session:
         reasons = [
             e.data.get("reason", "")

@@ -169,6 +169,11 @@ first_valid_uid = 1
 default_internal_user = dovecot
 default_login_user = dovenull
 mail_location = maildir:{root}/mail/%u
+# The run's worker keeps one IMAP session open per agreement, and the run makes many agreements
+# of the same account (Dovecot's default allows 10 per user and address).
+protocol imap {{
+  mail_max_userip_connections = 100
+}}
 service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1

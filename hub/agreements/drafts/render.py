@@ -41,8 +41,7 @@ def _agreement_schema() -> dict[str, Any]:
 
 def hub_states() -> tuple[str, ...]:
     """The states a status_map may name, from the agreement schema itself."""
-    status_map = _agreement_schema()["properties"]["status_map"]
-    return tuple(status_map["additionalProperties"]["enum"])
+    return tuple(_agreement_schema()["$defs"]["hub_state"]["enum"])
 
 
 def id_for(path: Path) -> str | None:

@@ -65,13 +65,25 @@ class Schemas:
             ref = raw.get("$ref") if isinstance(raw, dict) else None
             if ref in seen:
                 continue  # a type within itself (a tree): its first level is enough
-            sub = self.flattened(self.deref(raw))
+            sub = self._non_null(self.flattened(self.deref(raw)))
             path, inner = f"{prefix}{name}", required and name in needed
             if sub.get("properties") or sub.get("oneOf") or sub.get("anyOf"):
                 found += self.fields(sub, f"{path}.", inner, seen | {ref or path})
             else:
                 found.append(_field(path, inner, sub))
         return found
+
+    def _non_null(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """A nullable field (``anyOf: [X, {type: null}]``, as pydantic writes ``X | None``) read
+        as ``X``: it is one field that may be left out, not a choice between two."""
+        branches = schema.get("anyOf") or schema.get("oneOf")
+        if not isinstance(branches, list):
+            return schema
+        kept = [b for b in branches if self.deref(b).get("type") != "null"]
+        if len(kept) != 1 or len(kept) == len(branches):
+            return schema
+        rest = {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}
+        return {**rest, **self.flattened(self.deref(kept[0]))}
 
     def _choice(
         self, branches: list[Any], prefix: str, required: bool, seen: frozenset[str]

@@ -7,11 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from fastapi import Request as HttpRequest
+from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from hub.api.auth import CitizenOrStaffDep, OperatorDep, StaffDep
-from hub.api.citizen import citizen_lookup
-from hub.api.deps import OffsetQuery, RegistryDep, SessionDep, SettingsDep
+from hub.api.citizen import citizen_letter, citizen_lookup
+from hub.api.deps import OffsetQuery, RegistryDep, RowId, SessionDep, SettingsDep
+from hub.api.downloads import download
 from hub.api.presenters import event_view, referral_view, request_summary
 from hub.core.errors import NotFound
 from hub.core.states import ReferralState, RequestStatus
@@ -95,6 +97,22 @@ def lookup(
         "referrals": [referral_view(r, registry) for r in referrals],
         "history": [event_view(e, references) for e in events],
     }
+
+
+@router.get("/{tracking_code}/letters/{letter_id}", response_class=Response)
+def letter(
+    tracking_code: str,
+    letter_id: RowId,
+    http: HttpRequest,
+    session: SessionDep,
+    registry: RegistryDep,
+    mobile: Annotated[
+        str | None, Query(max_length=32, description="the mobile the request was filed with")
+    ] = None,
+) -> Response:
+    """An agency's letter on the citizen's own request (where the agreement shares letters), as
+    a download; a wrong pair gets the same 404 as an unknown code, and is rate-limited."""
+    return download(citizen_letter(session, registry, tracking_code, mobile, letter_id, http))
 
 
 @router.get("")

@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from hub.core.errors import NotifierError
+from hub.core.mail_headers import encoded
 from hub.plugins.notifier import Notifier, OutgoingMessage
 
 TIMEOUT_SECONDS = 15
@@ -51,7 +52,7 @@ class EmailNotifier(Notifier):
         mail = EmailMessage()
         mail["From"] = self.settings.smtp_from
         mail["To"] = message.recipient
-        mail["Subject"] = message.subject
+        mail["Subject"] = encoded("Subject", message.subject)  # long Persian subjects intact
         mail["Date"] = formatdate(localtime=False)
         domain = self.settings.smtp_from.rsplit("@", 1)[-1].strip(">").strip() or "samad-hub"
         mail["Message-ID"] = f"<{_id_part(message.key)}@{domain}>"

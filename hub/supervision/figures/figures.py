@@ -38,6 +38,8 @@ class Figures:
     viewed_on_time_pct: float | None = None
     acted_on_time_pct: float | None = None
     resolved_on_time_pct: float | None = None
+    resolved_unsuccessful: int = 0  # of ``resolved``: closed without being done
+    rejected: int = 0  # of ``resolved``: refused on their merits
     view_median_hours: float | None = None
     view_p90_hours: float | None = None
     resolve_median_hours: float | None = None
@@ -81,6 +83,8 @@ def _build(
         received=int(c.get("received") or 0),
         delivered=int(c.get("delivered") or 0),
         resolved=int(c.get("resolved") or 0),
+        resolved_unsuccessful=int(c.get("resolved_unsuccessful") or 0),
+        rejected=int(c.get("rejected") or 0),
         viewed_on_time_pct=_pct(c.get("view_met"), c.get("view_decided")),
         acted_on_time_pct=_pct(c.get("act_met"), c.get("act_decided")),
         resolved_on_time_pct=_pct(c.get("result_met"), c.get("result_decided")),

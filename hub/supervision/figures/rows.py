@@ -19,7 +19,7 @@ from sqlalchemy import and_, case, func, literal, or_, select, true, union_all
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from hub.core.states import ReferralState
+from hub.core.states import Outcome, ReferralState
 from hub.db.models import Referral
 from hub.db.models_deadlines import Feedback, Violation
 from hub.db.models_figures import FigureBucket, FigureDay, FigureDayBucket, FigureMonth
@@ -164,6 +164,8 @@ def _referral_counts(groups: Groups, days: Sequence[Period]) -> Select[*tuple[An
         "delivered": _count(Referral.delivered_at.is_not(None)),
         "resolved": _count(Referral.resolved_at.is_not(None)),
         "delivery_failures": _count(failed),
+        "resolved_unsuccessful": _count(Referral.outcome == str(Outcome.UNSUCCESSFUL)),
+        "rejected": _count(Referral.outcome == str(Outcome.REJECTED)),
         "view_met": view_met,
         "view_done": view_done,
         "act_met": act_met,

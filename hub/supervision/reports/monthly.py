@@ -31,6 +31,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("delivery_failures", "ارسال ناموفق"),
     ("satisfaction_avg", "میانگین رضایت"),
     ("reopen_rate_pct", "بازگشایی ٪"),
+    # Added at the end, so that sheets reading the columns by place keep working.
+    ("resolved", "پاسخ‌داده‌شده"),
+    ("resolved_unsuccessful", "بسته‌شده بی‌انجام"),
+    ("rejected", "ردشده"),
 )
 
 

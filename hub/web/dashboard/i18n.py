@@ -79,6 +79,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "month": ("ماه", "Month"),
     "other_language": ("English", "فارسی"),
     "logout": ("خروج", "Log out"),
+    "case_number": ("شماره پرونده در دستگاه", "Agency case number"),
     "unread_unknown_status": (
         "وضعیتی که نوشته شده در فهرست وضعیت‌های تفاهم‌نامه نیست",
         "the status it gives is not in the agreement's status map",

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from hub.api.dashboard_auth import DashboardAccess, DashboardSupervisorDep, csrf_field
 from hub.api.deps import RegistryDep, SessionDep
-from hub.api.presenters import agency_names
+from hub.api.presenters import agency_names, case_number
 from hub.auth.roles import Role
 from hub.auth.sessions import ActiveLogin
 from hub.calendars.jalali import JalaliDateError, format_jalali, persian_digits
@@ -281,6 +281,7 @@ def timeline_page(
         names=lambda a: agency_names(registry, a),
         state_label=lambda state: _state_or_code(state, lang),
         term=lambda code: term(code, lang),
+        case_number=case_number,
         details=_details,
         may_download=user.principal.role in (Role.SUPERVISOR, Role.ADMIN),
         **lists.timeline(session, found),

@@ -10,8 +10,6 @@ page of the hub.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Annotated
 from urllib.parse import quote
 
@@ -21,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from hub.api.dashboard_auth import DashboardAccess, csrf_field
 from hub.api.deps import RegistryDep, RowId, SessionDep
+from hub.api.downloads import download as download_response
 from hub.api.presenters import agency_names
 from hub.auth.roles import Role
 from hub.auth.sessions import ActiveLogin
@@ -36,7 +35,6 @@ from hub.web.dashboard.pages import LangQuery, render
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 ReaderDep = Annotated[ActiveLogin, Depends(DashboardAccess(Role.SUPERVISOR, Role.ADMIN))]
 DeciderDep = Annotated[ActiveLogin, Depends(DashboardAccess(Role.ADMIN, form=True))]
-_CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9.+\-]*/[a-z0-9][a-z0-9.+\-]*")
 
 
 @router.get("/replies", response_class=HTMLResponse)
@@ -148,25 +146,4 @@ def download(attachment_id: RowId, user: ReaderDep, session: SessionDep) -> Resp
     found = attachment(session, attachment_id)
     if found is None:
         raise NotFound(f"no attachment {attachment_id}")
-    content_type = found.content_type.lower()
-    if not _CONTENT_TYPE.fullmatch(content_type):
-        content_type = "application/octet-stream"
-    return Response(
-        found.content,
-        media_type=content_type,
-        headers={
-            "Content-Disposition": content_disposition(found.filename),
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "sandbox; default-src 'none'",
-            "Cache-Control": "private, no-store",
-        },
-    )
-
-
-def content_disposition(filename: str) -> str:
-    """``attachment`` with the name as sent (RFC 6266: an ASCII fallback and the UTF-8 name),
-    without path separators or control characters."""
-    name = "".join(c for c in filename if unicodedata.category(c)[0] != "C")
-    name = name.replace("/", "_").replace("\\", "_").strip(" .") or "attachment"
-    fallback = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+    return download_response(found)

@@ -1,0 +1,22 @@
+"""``samad-hub …`` run as an admin runs it: in its own process, on this test run's servers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from hub.core.settings import REPO_ROOT
+
+
+def samad_hub(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    """Run the CLI with these arguments; its exit code and output (wide, for rich's tables)."""
+    return subprocess.run(
+        [sys.executable, "-m", "hub", *args],
+        cwd=REPO_ROOT,
+        env={**os.environ, "COLUMNS": "300"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
