@@ -117,6 +117,8 @@ AdminDep = Annotated[Principal, Depends(requires(Role.ADMIN))]
 AgencyDep = Annotated[Principal, Depends(AgencyScope())]
 AgencyReaderDep = Annotated[Principal, Depends(AgencyScope(Role.SUPERVISOR, Role.ADMIN))]
 CitizenOrOperatorDep = Annotated[Principal | None, Depends(requires(Role.OPERATOR, citizen=True))]
+# Citizens only (their code and mobile prove them); staff read the same on the dashboard.
+CitizenDep = Annotated[None, Depends(requires(citizen=True))]
 CitizenOrStaffDep = Annotated[
     Principal | None,
     Depends(requires(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN, citizen=True)),

@@ -37,6 +37,7 @@ def _concrete(path: str) -> str:
         .replace("{tracking_code}", "12345678901")
         .replace("{reference}", "R-0")
         .replace("{referral_id}", "999999")
+        .replace("{letter_id}", "999999")
     )
 
 

@@ -168,7 +168,7 @@ def _outcome_figures() -> tuple[int, int, int]:
 
     with session_scope() as session:
         board = figures(session, current_month(utcnow()), agreement_ids=["golestan-water"])
-    [water] = board.agencies
+    [water] = [f for f in board.agencies if f.agreement_id == "golestan-water"]
     return water.resolved, water.resolved_unsuccessful, water.rejected
 
 

@@ -49,8 +49,9 @@ def dashboard_user(database: str) -> Callable[[str], str]:
 
     def make(role: str) -> str:
         username = f"replies-{role}-{next(_numbers)}"
+        agreement = "golestan-water" if role == "agency" else None  # a clerk of one agency
         with session_scope() as session:
-            create_user(session, username, PASSWORD, Role(role))
+            create_user(session, username, PASSWORD, Role(role), agreement)
         return username
 
     return make

@@ -20,6 +20,7 @@ from hub.auth.digest import same
 from hub.auth.errors import forbidden
 from hub.auth.passwords import check_login
 from hub.auth.ratelimit import check
+from hub.auth.roles import Role
 from hub.auth.sessions import SESSION_COOKIE, cookie_is_secure, end_login, start_login
 from hub.core.settings import get_settings
 
@@ -76,7 +77,10 @@ def login(
         return _form(safe_next(next), "نام کاربری یا گذرواژه نادرست است", 401)
     cookie, _ = start_login(session, user)
     session.commit()
-    response = RedirectResponse(safe_next(next), 303)
+    target = safe_next(next)
+    if target == "/dashboard" and user.role == str(Role.OPERATOR):
+        target = "/dashboard/replies"  # the 111 operator's page here: replies waiting for a person
+    response = RedirectResponse(target, 303)
     response.set_cookie(
         SESSION_COOKIE,
         cookie,

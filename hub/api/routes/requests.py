@@ -10,7 +10,7 @@ from fastapi import Request as HttpRequest
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from hub.api.auth import CitizenOrStaffDep, OperatorDep, StaffDep
+from hub.api.auth import CitizenDep, CitizenOrStaffDep, OperatorDep, StaffDep
 from hub.api.citizen import citizen_letter, citizen_lookup
 from hub.api.deps import OffsetQuery, RegistryDep, RowId, SessionDep, SettingsDep
 from hub.api.downloads import download
@@ -106,6 +106,7 @@ def letter(
     http: HttpRequest,
     session: SessionDep,
     registry: RegistryDep,
+    caller: CitizenDep,
     mobile: Annotated[
         str | None, Query(max_length=32, description="the mobile the request was filed with")
     ] = None,

@@ -1,11 +1,11 @@
 """The dashboard's review queue of agency replies, and the files agencies sent.
 
 ``/dashboard/replies`` lists every reply the hub could not interpret, waiting for a person: its
-text, why it was not read, its attachments. An admin applies the state it means or dismisses it
-(forms, CSRF-checked, through :mod:`hub.polling.review` as ``samad-hub replies apply|dismiss``);
-a supervisor reads it. ``/dashboard/attachments/<id>`` serves one file of an agency's message to
-a logged-in supervisor or admin only, always as a download: a file from outside never opens as a
-page of the hub.
+text, why it was not read, its attachments. An operator (or an admin) applies the state it means
+or dismisses it (forms, CSRF-checked, through :mod:`hub.polling.review` as ``samad-hub replies
+apply|dismiss``); a supervisor reads it. ``/dashboard/attachments/<id>`` serves one file of an
+agency's message to a logged-in operator, supervisor or admin only, always as a download: a file
+from outside never opens as a page of the hub.
 """
 
 from __future__ import annotations
@@ -33,8 +33,11 @@ from hub.web.dashboard.i18n import Lang, state_label
 from hub.web.dashboard.pages import LangQuery, render
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
-ReaderDep = Annotated[ActiveLogin, Depends(DashboardAccess(Role.SUPERVISOR, Role.ADMIN))]
-DeciderDep = Annotated[ActiveLogin, Depends(DashboardAccess(Role.ADMIN, form=True))]
+# The 111 operators read the agencies' replies and say what each means; supervisors only read.
+ReaderDep = Annotated[
+    ActiveLogin, Depends(DashboardAccess(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN))
+]
+DeciderDep = Annotated[ActiveLogin, Depends(DashboardAccess(Role.OPERATOR, Role.ADMIN, form=True))]
 
 
 @router.get("/replies", response_class=HTMLResponse)
@@ -64,7 +67,7 @@ def replies_page(
         dismissed=dismissed,
         refused=refused,
         problem=problem,
-        may_decide=user.principal.role is Role.ADMIN,
+        may_decide=user.principal.role in (Role.OPERATOR, Role.ADMIN),
         csrf_field=csrf_field(user),
         names=lambda a: agency_names(registry, a),
         page="replies",
