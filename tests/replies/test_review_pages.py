@@ -116,6 +116,9 @@ def test_an_operator_reads_an_unreadable_reply_and_applies_what_it_means_in_one_
     ]
     [decided] = events_of(referred.referral_id, "update.reviewed")
     assert moved.actor.startswith("user:replies-operator-") and decided.actor == moved.actor
+    page.locator(f"#decided tr[data-review='{review.id}'] a").first.click()  # the whole story
+    page.wait_for_url(f"**/dashboard/requests/{referred.code}*")
+    assert "پاسخ داده شده" in page.locator("#referrals").inner_text()  # the operator sees it
     assert page.locator("#logout").count() == 1
 
 

@@ -41,6 +41,11 @@ templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 LangQuery = Annotated[Lang, Query()]
 AdminFormDep = Annotated[ActiveLogin, Depends(DashboardAccess(Role.ADMIN, form=True))]
+# A request's whole story: the supervising office's, and the 111 operators' (who answer the
+# citizen on the phone and decide the agencies' unread replies).
+TimelineReaderDep = Annotated[
+    ActiveLogin, Depends(DashboardAccess(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN))
+]
 
 
 def render(
@@ -260,7 +265,7 @@ def _referral(session: SessionDep, reference: str) -> Referral:
 @router.get("/requests/{tracking_code}", response_class=HTMLResponse)
 def timeline_page(
     request: Request,
-    user: DashboardSupervisorDep,
+    user: TimelineReaderDep,
     tracking_code: str,
     session: SessionDep,
     registry: RegistryDep,
@@ -283,7 +288,7 @@ def timeline_page(
         term=lambda code: term(code, lang),
         case_number=case_number,
         details=_details,
-        may_download=user.principal.role in (Role.SUPERVISOR, Role.ADMIN),
+        may_download=user.principal.role in (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN),
         **lists.timeline(session, found),
     )
 
