@@ -22,7 +22,7 @@ from hub.agreements.model import Agreement
 from hub.agreements.registry import AgreementRegistry
 from hub.core.errors import FieldError, NotFound, ValidationFailed
 from hub.plugins.connector import AgencyUpdate
-from hub.polling.updates import _find_referral, apply_update
+from hub.polling.updates import apply_update, find_referral
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent.parent / "schemas" / "update.schema.json"
 
@@ -81,7 +81,7 @@ def receive_update(
         occurred_at=datetime.fromisoformat(occurred.replace("Z", "+00:00")) if occurred else None,
         raw=document,
     )
-    referral = _find_referral(session, agreement.id, update)
+    referral = find_referral(session, agreement.id, update)
     if referral is None:
         raise NotFound(f"no referral of {agreement.id} with that reference or external id")
     if agreement.map_status(update.status or "") is None:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, cast, func, inspect, null, select
+from sqlalchemy import Row, bindparam, cast, func, inspect, null, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -171,3 +172,28 @@ def _row_update(table: Any, keys: tuple[str, ...], where: tuple[str, ...]) -> An
     """``UPDATE … WHERE name = :where_name …`` for executemany: SQLAlchemy sets the columns the
     rows name (``keys`` is part of the cache key only)."""
     return table.update().where(*(table.c[name] == bindparam(f"where_{name}") for name in where))
+
+
+def lease_due(
+    session: Session, model: Any, *conditions: Any, now: datetime, lease: timedelta, limit: int
+) -> list[int]:
+    """Ids of ``model`` rows meeting ``conditions`` whose ``next_attempt_at`` is due, the oldest
+    due first, each leased to the caller (``next_attempt_at`` moved to ``now + lease``) in its
+    transaction; rows another sweep holds are skipped (``SKIP LOCKED``)."""
+    ids = list(
+        session.scalars(
+            select(model.id)
+            .where(*conditions, model.next_attempt_at <= now)
+            .order_by(model.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if ids:
+        session.execute(
+            update(model)
+            .where(model.id.in_(ids))
+            .values(next_attempt_at=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+    return ids

@@ -18,7 +18,7 @@ import logging
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.agreements.model import Idempotency
@@ -28,6 +28,7 @@ from hub.core.errors import ConnectorError, NotFound
 from hub.core.jsonsafe import json_safe
 from hub.core.settings import Settings
 from hub.core.states import ReferralState
+from hub.db.bulk import lease_due
 from hub.db.models import Referral, Request
 from hub.db.session import session_scope
 from hub.db.types import utcnow
@@ -62,27 +63,15 @@ def claim_lookups(
     session: Session, agreement_id: str, now: datetime, lease: timedelta, limit: int
 ) -> list[int]:
     """Ids of this agreement's due unconfirmed referrals, each leased to the caller."""
-    ids = list(
-        session.scalars(
-            select(Referral.id)
-            .where(
-                Referral.agreement_id == agreement_id,
-                Referral.state == str(S.UNCONFIRMED),
-                Referral.next_attempt_at <= now,
-            )
-            .order_by(Referral.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
+    return lease_due(
+        session,
+        Referral,
+        Referral.agreement_id == agreement_id,
+        Referral.state == str(S.UNCONFIRMED),
+        now=now,
+        lease=lease,
+        limit=limit,
     )
-    if ids:
-        session.execute(
-            update(Referral)
-            .where(Referral.id.in_(ids))
-            .values(next_attempt_at=now + lease)
-            .execution_options(synchronize_session=False)
-        )
-    return ids
 
 
 def look_up(referral_id: int, registry: AgreementRegistry, settings: Settings) -> LookupOutcome:

@@ -20,12 +20,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from hub.agreements.model import Agreement
 from hub.core.settings import Settings
-from hub.db.bulk import insert_rows
+from hub.db.bulk import insert_rows, lease_due
 from hub.db.models import Referral, Request
 from hub.db.models_deadlines import Notification
 from hub.db.types import utcnow
@@ -166,23 +166,11 @@ def claim_due_notifications(
         .values(status=str(NotificationStatus.PENDING), last_error="send lease expired")
         .execution_options(synchronize_session=False)
     )
-    ids = list(
-        session.scalars(
-            select(Notification.id)
-            .where(
-                Notification.status == str(NotificationStatus.PENDING),
-                Notification.next_attempt_at <= now,
-            )
-            .order_by(Notification.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
+    return lease_due(
+        session,
+        Notification,
+        Notification.status == str(NotificationStatus.PENDING),
+        now=now,
+        lease=lease,
+        limit=limit,
     )
-    if ids:
-        session.execute(
-            update(Notification)
-            .where(Notification.id.in_(ids))
-            .values(next_attempt_at=now + lease)
-            .execution_options(synchronize_session=False)
-        )
-    return ids

@@ -22,13 +22,13 @@ from hub.core.errors import ConnectorError, NotFound
 from hub.core.metrics import observed_poll
 from hub.core.settings import get_settings
 from hub.core.states import POLLED
-from hub.db.models import Event, Referral
+from hub.db.models import Referral
 from hub.db.session import session_scope
 from hub.db.types import utcnow
 from hub.delivery.gate import record_pushes
 from hub.plugins.connector import AgencyUpdate, Connector, Receipt
-from hub.polling.updates import UpdateOutcome, apply_updates
-from hub.referrals.events import AlertKind, EventKind, alert
+from hub.polling.updates import UpdateOutcome, apply_updates, find_referral
+from hub.referrals.events import AlertKind, alert, alert_once
 
 log = logging.getLogger(__name__)
 
@@ -129,35 +129,14 @@ def _apply(
 def _alert_bad_update(agreement_id: str, agency_update: AgencyUpdate, error: Exception) -> None:
     """Alert on the update's referral (when it names one we know), once per update id."""
     with session_scope() as session:
-        referral = None
-        if agency_update.external_id:
-            referral = session.scalar(
-                select(Referral).where(
-                    Referral.agreement_id == agreement_id,
-                    Referral.external_id == agency_update.external_id,
-                )
-            )
-        if referral is None and agency_update.referral_reference:
-            referral = session.scalar(
-                select(Referral).where(Referral.reference == agency_update.referral_reference)
-            )
-        key = agency_update.update_id[:200]
-        earlier = session.scalar(
-            select(Event.id)
-            .where(Event.kind == str(EventKind.ALERT))
-            .where(Event.data["alert"].as_string() == str(AlertKind.BAD_AGENCY_UPDATE))
-            .where(Event.data["update_id"].as_string() == key)
-            .limit(1)
-        )
-        if earlier is not None:
-            return
-        alert(
+        referral = find_referral(session, agreement_id, agency_update)
+        alert_once(
             session,
             AlertKind.BAD_AGENCY_UPDATE,
             request_id=referral.request_id if referral else None,
             referral_id=referral.id if referral else None,
+            once_per={"update_id": agency_update.update_id[:200]},
             agreement=agreement_id,
-            update_id=key,
             status=(agency_update.status or "")[:200],
             reason=f"the agency's update could not be stored: {type(error).__name__}: {error}"[
                 :1000
@@ -213,19 +192,12 @@ def _alert_refused(agreement_id: str, receipt: Receipt, error: ConnectorError) -
         referral = session.get(Referral, receipt.referral_id)
         if referral is None:
             return
-        earlier = session.scalar(
-            select(Event.id)
-            .where(Event.referral_id == referral.id, Event.kind == str(EventKind.ALERT))
-            .where(Event.data["alert"].as_string() == str(AlertKind.POLL_REFUSED))
-            .limit(1)
+        alert_once(
+            session,
+            AlertKind.POLL_REFUSED,
+            request_id=referral.request_id,
+            referral_id=referral.id,
+            agreement=agreement_id,
+            external_id=receipt.external_id,
+            reason=error.message,
         )
-        if earlier is None:
-            alert(
-                session,
-                AlertKind.POLL_REFUSED,
-                request_id=referral.request_id,
-                referral_id=referral.id,
-                agreement=agreement_id,
-                external_id=receipt.external_id,
-                reason=error.message,
-            )

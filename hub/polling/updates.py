@@ -81,7 +81,7 @@ def apply_update(
     )
     if seen is not None:
         return UpdateOutcome.DUPLICATE
-    referral = _find_referral(session, agreement.id, update)
+    referral = find_referral(session, agreement.id, update)
     raw, original = take_original(update.raw)
     stored = StoredUpdate(
         agreement_id=agreement.id,
@@ -302,7 +302,7 @@ def _reroute(session: Session, referral: Referral, registry: AgreementRegistry, 
     route_request(session, request, registry, exclude=tried, previous=referral, actor=actor)
 
 
-def _find_referral(session: Session, agreement_id: str, update: AgencyUpdate) -> Referral | None:
+def find_referral(session: Session, agreement_id: str, update: AgencyUpdate) -> Referral | None:
     conditions = []
     if update.external_id:
         conditions.append(Referral.external_id == update.external_id)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from hub.db.models import Event
@@ -58,6 +59,38 @@ def alert(
 ) -> None:
     """Append an ``alert`` event of ``kind`` (logged as an error too, see :func:`insert_events`)."""
     insert_events(session, [alert_row(kind, request_id, referral_id, actor=actor, **data)])
+
+
+def alert_once(
+    session: Session,
+    kind: AlertKind,
+    *,
+    request_id: int | None = None,
+    referral_id: int | None = None,
+    once_per: Mapping[str, str] | None = None,
+    actor: str = "hub",
+    **data: Any,
+) -> bool:
+    """:func:`alert` unless an alert of ``kind`` was written already — for this referral, and
+    with the same values of ``once_per`` (data keys, e.g. the update's id); True when written."""
+    earlier = select(Event.id).where(
+        Event.kind == str(EventKind.ALERT), Event.data["alert"].as_string() == str(kind)
+    )
+    if referral_id is not None:
+        earlier = earlier.where(Event.referral_id == referral_id)
+    for key, value in (once_per or {}).items():
+        earlier = earlier.where(Event.data[key].as_string() == value)
+    if session.scalar(earlier.limit(1)) is not None:
+        return False
+    alert(
+        session,
+        kind,
+        request_id=request_id,
+        referral_id=referral_id,
+        actor=actor,
+        **{**data, **(once_per or {})},
+    )
+    return True
 
 
 def alert_row(

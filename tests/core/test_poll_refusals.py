@@ -23,6 +23,7 @@ from hub.polling.poll import poll_referrals
 from hub.polling.updates import UpdateOutcome, apply_updates
 from hub.referrals.events import AlertKind
 from tests.support.fixtures import Sandboxes
+from tests.support.referrals import alerts_of
 from tests.support.requests import citizen_request
 
 FAR = utcnow() + timedelta(days=365)
@@ -38,14 +39,6 @@ def _registered(count: int) -> list[int]:
             session.execute(far)
             ids.append(referral_id)
     return ids
-
-
-def _alerts(referral_id: int) -> list[dict]:
-    with session_scope() as session:
-        events = session.scalars(
-            select(Event).where(Event.referral_id == referral_id, Event.kind == "alert")
-        )
-        return [e.data for e in events]
 
 
 def test_a_batch_refused_for_one_unknown_case_still_brings_the_others(
@@ -67,13 +60,13 @@ def test_a_batch_refused_for_one_unknown_case_still_brings_the_others(
     ids = [known[0], unknown, *known[1:]]
     outcomes = poll_referrals("golestan-water", ids, registry)  # the sandbox: 404 for the batch
     assert len(outcomes) == 3  # one update for each known case
-    alerts = _alerts(unknown)
+    alerts = alerts_of(unknown)
     assert len(alerts) == 1
     assert alerts[0]["alert"] == AlertKind.POLL_REFUSED and alerts[0]["external_id"] == case
     assert "404" in alerts[0]["reason"]
-    assert not any(_alerts(referral_id) for referral_id in known)
+    assert not any(alerts_of(referral_id) for referral_id in known)
     assert len(poll_referrals("golestan-water", ids, registry)) == 3
-    assert len(_alerts(unknown)) == 1  # alerted once, not at every interval
+    assert len(alerts_of(unknown)) == 1  # alerted once, not at every interval
 
 
 def test_a_connector_that_crashes_in_poll_is_alerted_counted_and_answers_once_it_works(
@@ -156,7 +149,7 @@ def test_an_update_carrying_a_value_that_cannot_be_stored_is_alerted_and_stops_n
         outcomes = poll_referrals("golestan-water", [referral_id, other_id], registry)
     assert outcomes == [UpdateOutcome.DUPLICATE]  # the good one, applied the first time
     assert acknowledged == [[good], [good]]  # the bad one stays at the agency's side, unforgotten
-    alerts = [a for a in _alerts(referral_id) if a["alert"] == AlertKind.BAD_AGENCY_UPDATE]
+    alerts = [a for a in alerts_of(referral_id) if a["alert"] == AlertKind.BAD_AGENCY_UPDATE]
     assert len(alerts) == 1 and "could not be stored" in alerts[0]["reason"]
     with session_scope() as session:
         assert session.get_one(Referral, other_id).state == "viewed"

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 
 from hub.agreements.registry import get_registry
 from hub.core.settings import get_settings
-from hub.db.models import Event, Referral, Request
+from hub.db.models import Event, Referral
 from hub.db.session import session_scope
 from hub.db.types import utcnow
 from hub.intake.submit import submit_request
@@ -32,6 +32,7 @@ from hub.sandbox.server import BackgroundServer
 from tests.core.waiting import wait_for
 from tests.faults.support import tickets_for, write_roads_agreement
 from tests.support.cli import samad_hub
+from tests.support.referrals import alerts_of, referral_of
 from tests.support.requests import citizen_request
 
 pytestmark = [pytest.mark.usefixtures("worker"), pytest.mark.timeout(600)]
@@ -95,35 +96,16 @@ def _submit(api: httpx.Client, agency: Agency) -> str:
     return code
 
 
-def _referral(code: str) -> Referral:
-    with session_scope() as session:
-        referral = session.scalars(
-            select(Referral)
-            .join(Request, Request.id == Referral.request_id)
-            .where(Request.tracking_code == code)
-        ).one()
-        session.expunge(referral)
-        return referral
-
-
 def _state(api: httpx.Client, code: str) -> str:
     state: str = api.get(f"/v1/requests/{code}").json()["referrals"][0]["state"]
     return state
-
-
-def _alerts(referral_id: int) -> list[dict]:
-    with session_scope() as session:
-        events = session.scalars(
-            select(Event).where(Event.referral_id == referral_id, Event.kind == "alert")
-        )
-        return [e.data for e in events]
 
 
 def _unconfirmed(api: httpx.Client, agency: Agency, fault: FaultMode) -> Referral:
     agency.app.faults.set(fault, count=1, delay_seconds=3, method="POST", path="/api/v1/tickets")
     code = _submit(api, agency)
     wait_for(lambda: _state(api, code) == "unconfirmed", timeout=60, what=f"{code} unconfirmed")
-    return _referral(code)
+    return referral_of(code)
 
 
 @pytest.mark.parametrize("fault", AFTER_ACTING)
@@ -135,9 +117,9 @@ def test_an_answer_lost_after_the_agency_acted_leaves_one_case_and_an_unconfirme
     time.sleep(2)  # well past every backoff of the agreement: nothing pushes it again
     assert len(tickets_for(no_dedupe.app, referral.reference)) == 1
     assert _referral_state(referral.id) == "unconfirmed"
-    alerts = [a for a in _alerts(referral.id) if a["alert"] == "delivery_unconfirmed"]
+    alerts = [a for a in alerts_of(referral.id) if a["alert"] == "delivery_unconfirmed"]
     assert len(alerts) == 1 and "may hold the case" in alerts[0]["reason"]
-    assert not [a for a in _alerts(referral.id) if a["alert"] == "delivery_failed"]
+    assert not [a for a in alerts_of(referral.id) if a["alert"] == "delivery_failed"]
 
 
 def _referral_state(referral_id: int) -> str:
@@ -228,7 +210,7 @@ def test_where_the_agency_dedupes_the_same_fault_ends_delivered_with_one_case(
                 timeout=60,
                 what="settled",
             )
-            referral = _referral(code)
+            referral = referral_of(code)
             assert referral.state != "unconfirmed" and referral.external_id
             assert len(tickets_for(honouring, referral.reference)) == 1
             assert honouring.tickets.stats().replays >= 1  # the retry found the first ticket
@@ -262,7 +244,7 @@ def test_a_push_whose_worker_died_is_unconfirmed_where_a_repush_could_duplicate(
         timeout=60,
         what="the dispatch sweep to find the lost push",
     )
-    alerts = [a for a in _alerts(referral_id) if a["alert"] == "delivery_unconfirmed"]
+    alerts = [a for a in alerts_of(referral_id) if a["alert"] == "delivery_unconfirmed"]
     assert alerts and "worker lost" in alerts[0]["reason"]
     assert not tickets_for(no_dedupe.app, result.referrals[0].reference)  # never re-pushed
 
@@ -321,7 +303,7 @@ def test_an_unclear_answer_is_looked_up_and_the_case_found_is_the_delivery(
         timeout=60,
         what="found by its reference",
     )
-    referral = _referral(code)
+    referral = referral_of(code)
     [ticket] = tickets_for(looks_up.app, referral.reference)
     assert referral.external_id == ticket
     reasons = [e.data.get("reason", "") for e in _events(referral.id)]
@@ -338,7 +320,7 @@ def test_an_unclear_answer_of_an_agency_that_holds_nothing_is_pushed_again(
         timeout=60,
         what="looked up, not found, pushed again",
     )
-    referral = _referral(code)
+    referral = referral_of(code)
     assert tickets_for(looks_up.app, referral.reference) == [referral.external_id]
     moves = [(e.from_state, e.to_state) for e in _events(referral.id) if e.to_state]
     assert ("delivering", "unconfirmed") in moves and ("unconfirmed", "pending") in moves
@@ -352,7 +334,7 @@ def test_a_lookup_agreement_whose_connector_cannot_look_up_waits_for_a_person(
         wait_for(
             lambda referral=referral: any(
                 "names no way to look a case up" in a.get("reason", "")
-                for a in _alerts(referral.id)
+                for a in alerts_of(referral.id)
             ),
             timeout=30,
             what="the alert that nobody can look it up",

@@ -23,11 +23,12 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from hub.db.models import AgencyUpdate, Event, Referral, Request
+from hub.db.models import AgencyUpdate, Event
 from hub.db.session import session_scope
 from hub.sandbox.server import BackgroundServer
 from hub.sandbox.znuny import ZnunySandbox
 from tests.core.waiting import wait_for
+from tests.support.referrals import alerts_of, referral_of
 from tests.support.requests import citizen_request
 
 pytestmark = [pytest.mark.usefixtures("worker"), pytest.mark.timeout(600)]
@@ -122,27 +123,8 @@ def _submit(api: httpx.Client, agency: Agency) -> str:
     return code
 
 
-def _referral(code: str) -> Referral:
-    with session_scope() as session:
-        referral = session.scalars(
-            select(Referral)
-            .join(Request, Request.id == Referral.request_id)
-            .where(Request.tracking_code == code)
-        ).one()
-        session.expunge(referral)
-        return referral
-
-
 def _state(code: str) -> str:
-    return _referral(code).state
-
-
-def _alerts(referral_id: int) -> list[dict[str, Any]]:
-    with session_scope() as session:
-        events = session.scalars(
-            select(Event).where(Event.referral_id == referral_id, Event.kind == "alert")
-        )
-        return [e.data for e in events]
+    return referral_of(code).state
 
 
 @pytest.mark.parametrize(
@@ -156,12 +138,12 @@ def test_a_ticket_opened_before_the_answer_was_lost_stays_one_ticket_and_the_ref
     no_dedupe.sandbox.faults.set(fault, garbage=garbage, delay_seconds=3)
     code = _submit(api, no_dedupe)
     wait_for(lambda: _state(code) == "unconfirmed", timeout=60, what=f"{code} unconfirmed")
-    referral = _referral(code)
+    referral = referral_of(code)
     assert len(no_dedupe.sandbox.tickets_for(referral.reference)) == 1  # Znuny has it
     time.sleep(2)  # well past every backoff of the agreement: nothing pushes it again
     assert len(no_dedupe.sandbox.tickets_for(referral.reference)) == 1
     assert _state(code) == "unconfirmed"
-    alerts = [a["alert"] for a in _alerts(referral.id)]
+    alerts = [a["alert"] for a in alerts_of(referral.id)]
     assert "delivery_unconfirmed" in alerts and "delivery_failed" not in alerts
 
 
@@ -175,7 +157,7 @@ def test_a_ticket_opened_before_the_answer_timed_out_is_found_by_ticket_search_a
         timeout=60,
         what="found at the agency by its reference",
     )
-    referral = _referral(code)
+    referral = referral_of(code)
     [ticket] = looks_up.sandbox.tickets_for(referral.reference)
     assert referral.external_id == str(ticket.ticket_id)
     assert (referral.receipt or {})["case_number"] == ticket.number
@@ -194,8 +176,8 @@ def test_the_clerks_answer_comes_back_resolved_with_its_text_and_its_time_read_i
     api: httpx.Client, looks_up: Agency
 ) -> None:
     code = _submit(api, looks_up)
-    wait_for(lambda: _referral(code).external_id, timeout=60, what="delivered")
-    referral = _referral(code)
+    wait_for(lambda: referral_of(code).external_id, timeout=60, what="delivered")
+    referral = referral_of(code)
     assert (referral.receipt or {})["case_number"].startswith(datetime.now(UTC).strftime("%Y"))
     answered_at = datetime.now(UTC).replace(microsecond=0)
     text = "مودم مشترک تعویض شد و اینترنت برقرار است."
