@@ -18,11 +18,11 @@ from hub.agreements.overlay import merged
 from hub.agreements.presets import with_preset
 from hub.agreements.secrets import check_secrets
 from hub.core.errors import AgreementError, AgreementProblem, PluginError
-from hub.core.settings import REPO_ROOT
+from hub.core.shipped import SCHEMAS_DIR
 from hub.core.states import Outcome, ReferralState
 from hub.plugins.connector import ConnectorRegistry
 
-SCHEMA_PATH = REPO_ROOT / "schemas" / "agreement.schema.json"
+SCHEMA_PATH = SCHEMAS_DIR / "agreement.schema.json"
 
 
 @functools.cache

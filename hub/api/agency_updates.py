@@ -10,9 +10,8 @@ which applies an update id once (a second copy answers ``duplicate``).
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -21,10 +20,12 @@ from sqlalchemy.orm import Session
 from hub.agreements.model import Agreement
 from hub.agreements.registry import AgreementRegistry
 from hub.core.errors import FieldError, NotFound, ValidationFailed
+from hub.core.shipped import SCHEMAS_DIR
+from hub.db.types import utcnow
 from hub.plugins.connector import AgencyUpdate
 from hub.polling.updates import apply_update, find_referral
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent.parent / "schemas" / "update.schema.json"
+SCHEMA_PATH = SCHEMAS_DIR / "update.schema.json"
 
 
 @cache
@@ -70,7 +71,7 @@ def receive_update(
     document: dict[str, Any],
     actor: str,
 ) -> dict[str, Any]:
-    occurred = document.get("occurred_at")
+    occurred = _occurred_at(document.get("occurred_at"))
     update = AgencyUpdate(
         update_id=document["update_id"],
         external_id=document.get("external_id"),
@@ -78,12 +79,13 @@ def receive_update(
         status=document["status"],
         result=document.get("result"),
         note=document.get("note"),
-        occurred_at=datetime.fromisoformat(occurred.replace("Z", "+00:00")) if occurred else None,
+        occurred_at=occurred,
         raw=document,
     )
     referral = find_referral(session, agreement.id, update)
     if referral is None:
         raise NotFound(f"no referral of {agreement.id} with that reference or external id")
+    _not_before(occurred, referral.created_at)
     if agreement.map_status(update.status or "") is None:
         raise ValidationFailed(
             [
@@ -97,3 +99,48 @@ def receive_update(
     outcome = apply_update(session, agreement, update, registry, actor=actor)
     session.commit()
     return {"update_id": update.update_id, "referral": referral.reference, "outcome": str(outcome)}
+
+
+# How far an agency's clock may run ahead of the hub's, or behind the referral's creation.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _occurred_error(message: str, message_fa: str) -> ValidationFailed:
+    return ValidationFailed([FieldError("$.occurred_at", message, message_fa)])
+
+
+def _occurred_at(text: Any) -> datetime | None:
+    """The update's moment in UTC: with an offset, and not ahead of the hub's clock."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            raise _occurred_error(
+                "must give its UTC offset (e.g. 2026-12-06T10:00:00+03:30)",
+                "باید اختلاف با UTC را داشته باشد (مثلاً +03:30)",
+            )
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise _occurred_error(
+            f"{str(text)[:40]!r} is not a moment the hub can hold: RFC 3339, years 2000 to now",
+            "زمان نامعتبر یا خارج از بازه است",
+        ) from None
+    if moment > utcnow() + CLOCK_SKEW:
+        raise _occurred_error(
+            f"{text} is in the future (more than {CLOCK_SKEW.seconds // 60} minutes ahead of "
+            "the hub's clock): check the agency system's clock",
+            "زمان به‌روزرسانی در آینده است؛ ساعت سامانهٔ دستگاه را بررسی کنید",
+        )
+    return moment
+
+
+def _not_before(moment: datetime | None, created: datetime) -> None:
+    if moment is None:
+        return
+    created = created if created.tzinfo else created.replace(tzinfo=UTC)
+    if moment < created - CLOCK_SKEW:
+        raise _occurred_error(
+            f"{moment.isoformat()} is before the referral existed ({created.isoformat()})",
+            "زمان به‌روزرسانی پیش از ایجاد ارجاع است",
+        )

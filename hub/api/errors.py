@@ -1,4 +1,5 @@
-"""Errors as the API answers them: one JSON shape, English and Persian, the field named."""
+"""The hub's own errors as the API answers them: problem+json (:mod:`hub.api.problems`),
+English and Persian, each bad field named by its JSON path."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from hub.api.problems import problem
 from hub.auth.masking import mask_digits, mask_value
 from hub.core.errors import FieldError, NotFound, Refused, ValidationFailed
 
@@ -21,40 +23,44 @@ def _shown(error: FieldError) -> dict[str, str]:
     return {**error.as_dict(), "message": message}
 
 
-def _errors_response(errors: list[FieldError], status: int = 422) -> JSONResponse:
-    return JSONResponse(
-        status_code=status,
-        content={
-            "detail": "the request is not valid",
-            "detail_fa": "درخواست معتبر نیست",
-            "errors": [_shown(e) for e in errors],
-        },
+def _path(location: tuple[object, ...] | list[object]) -> str:
+    """FastAPI's error location (``("body", "citizen", "mobile")``) as a JSON path: the first
+    part says where (body, query, path, header); a query parameter's name follows it."""
+    prefix = "$.headers" if location[:1] == ("header",) else "$"
+    return prefix + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in location[1:])
+
+
+def _errors_response(request: Request, errors: list[FieldError]) -> JSONResponse:
+    return problem(
+        422,
+        "the request is not valid",
+        "درخواست معتبر نیست",
+        instance=request.url.path,
+        errors=[_shown(e) for e in errors],
     )
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ValidationFailed)
-    async def _validation_failed(_: Request, exc: ValidationFailed) -> JSONResponse:
-        return _errors_response(exc.errors)
+    async def _validation_failed(request: Request, exc: ValidationFailed) -> JSONResponse:
+        return _errors_response(request, exc.errors)
 
     @app.exception_handler(RequestValidationError)
-    async def _bad_body(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _bad_body(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
             FieldError(
-                path="$." + ".".join(str(p) for p in e.get("loc", ())[1:]) if e.get("loc") else "$",
+                path=_path(e.get("loc", ())),
                 message=str(e.get("msg", "invalid")),
                 message_fa="مقدار نامعتبر است: " + str(e.get("msg", "")),
             )
             for e in exc.errors()
         ]
-        return _errors_response(errors)
+        return _errors_response(request, errors)
 
     @app.exception_handler(Refused)
-    async def _refused(_: Request, exc: Refused) -> JSONResponse:
-        return JSONResponse(
-            status_code=409, content={"detail": exc.message, "detail_fa": exc.message_fa}
-        )
+    async def _refused(request: Request, exc: Refused) -> JSONResponse:
+        return problem(409, exc.message, exc.message_fa, instance=request.url.path)
 
     @app.exception_handler(NotFound)
-    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return JSONResponse(status_code=404, content={"detail": str(exc), "detail_fa": "پیدا نشد"})
+    async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return problem(404, str(exc), "پیدا نشد", instance=request.url.path)

@@ -16,6 +16,8 @@ from urllib.parse import unquote_to_bytes
 
 from fastapi.responses import JSONResponse
 
+from hub.api.problems import problem
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -33,14 +35,13 @@ def _has_nul(raw: bytes, content_type: bytes) -> bool:
     return b"form-urlencoded" in content_type and bool(_FORM_NUL.search(raw))
 
 
-def _refusal(part: str) -> JSONResponse:
-    return JSONResponse(
-        {
-            "detail": f"the request's {part} contains a NUL character (U+0000), which no text "
-            "may hold",
-            "detail_fa": "درخواست نویسهٔ تهی (NUL) دارد که در هیچ متنی پذیرفته نیست",
-        },
-        status_code=400,
+def _refusal(part: str, path: str) -> JSONResponse:
+    return problem(
+        400,
+        f"the request's {part} contains a NUL character (U+0000), which no text may hold",
+        "درخواست نویسهٔ تهی (NUL) دارد که در هیچ متنی پذیرفته نیست",
+        kind="nul-character",
+        instance=path,
     )
 
 
@@ -65,7 +66,9 @@ class NulGuard:
             if _has_nul(body, headers.get(b"content-type", b"")):
                 part = "body"
         if part is not None:
-            await _refusal(part)(scope, receive, send)
+            await _refusal(part, str(scope.get("path", "")).replace("\x00", ""))(
+                scope, receive, send
+            )
             return
         await self.app(scope, receive, send)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
@@ -12,9 +14,17 @@ from hub.auth.roles import Principal, Role
 from hub.db.models_access import User
 
 _hasher = PasswordHasher()
-# Verifying against this when the user does not exist keeps the answer time the same.
-_DUMMY_HASH = _hasher.hash("no such user")
 MIN_PASSWORD_LENGTH = 10
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this when the user does not exist keeps the answer time the same.
+
+    Made at the first such login, not at import: one Argon2id hash costs ~0.2 s and 64 MiB, and
+    every process that imports this (the API at start-up, each worker, each CLI command) paid it.
+    """
+    return _hasher.hash("no such user")
 
 
 def hash_password(password: str) -> str:
@@ -50,9 +60,10 @@ def create_user(
 
 def check_login(session: Session, username: str, password: str) -> User | None:
     """The user, if the password is theirs and they are not disabled; else None."""
+    dummy = _dummy_hash()  # made before the look-up: the first login of either kind pays for it
     user = session.scalar(select(User).where(User.username == username[:64]))
     if user is None:
-        password_matches(_DUMMY_HASH, password)
+        password_matches(dummy, password)
         return None
     if not password_matches(user.password_hash, password) or user.disabled:
         return None

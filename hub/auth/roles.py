@@ -30,6 +30,12 @@ class Principal:
     role: Role
     name: str  # "token:ops-desk-1", "user:maryam", "signature:golestan-water"
     agreement_id: str | None = None
+    credential: str = ""  # which token or user exactly ("token#12"): names may repeat
+
+    @property
+    def caller(self) -> str:
+        """The one credential calling, for what is kept per caller (intake's idempotency keys)."""
+        return self.credential or self.name[:64]
 
     @property
     def actor(self) -> str:

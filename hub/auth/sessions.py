@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,7 +44,7 @@ def start_login(session: Session, user: User, now: datetime | None = None) -> tu
             user_id=user.id,
             csrf_token=csrf,
             created_at=now,
-            expires_at=now + timedelta(hours=get_settings().session_hours),
+            expires_at=_expiry(now, now),
         )
     )
     session.flush()
@@ -62,9 +62,31 @@ def find_login(session: Session, cookie: str, now: datetime | None = None) -> Ac
     if row is None:
         return None
     login, user = row
-    if login.ended_at is not None or login.expires_at <= (now or utcnow()) or user.disabled:
+    now = now or utcnow()
+    if login.ended_at is not None or _aware(login.expires_at) <= now or user.disabled:
         return None
+    renewed = _expiry(_aware(login.created_at), now)
+    if renewed - _aware(login.expires_at) > _RENEW_STEP:  # in use: the idle clock starts again
+        login.expires_at = renewed
+        session.commit()
     return ActiveLogin(principal_of(user), login.csrf_token, login.id)
+
+
+_RENEW_STEP = timedelta(minutes=1)  # a session used within a minute of its renewal is not written
+
+
+def _expiry(created: datetime, last_used: datetime) -> datetime:
+    """A login ends ``session_idle_minutes`` after its last use, and ``session_hours`` after it
+    began at the latest."""
+    settings = get_settings()
+    return min(
+        created + timedelta(hours=settings.session_hours),
+        last_used + timedelta(minutes=settings.session_idle_minutes),
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def end_login(session: Session, cookie: str) -> None:

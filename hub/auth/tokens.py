@@ -72,7 +72,9 @@ def authenticate(session: Session, secret: str, now: datetime | None = None) -> 
         return None
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now  # at most one write a minute per token
-    return Principal(Role(token.role), f"token:{token.name}", token.agreement_id)
+    return Principal(
+        Role(token.role), f"token:{token.name}", token.agreement_id, credential=f"token#{token.id}"
+    )
 
 
 def list_tokens(session: Session) -> list[ApiToken]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import typer
 
 from hub.cli import agreements, db, demo, processes, referrals, replies, tokens
@@ -28,6 +26,7 @@ app.add_typer(referrals.app, name="referrals")
 app.add_typer(replies.app, name="replies")
 app.command("serve")(processes.serve)
 app.command("worker")(processes.worker)
+app.command("beat")(processes.beat)
 app.command("demo")(demo.demo)
 
 
@@ -36,9 +35,12 @@ def main(
     log_level: str = typer.Option("INFO", "--log-level", help="DEBUG, INFO, WARNING or ERROR."),
 ) -> None:
     """Samad hub: register citizen requests once, refer them to agencies, follow them up."""
-    logging.basicConfig(
-        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from hub.auth.masking import install_log_masking
+    from hub.core.logs import configure
+    from hub.core.settings import get_settings
+
+    install_log_masking()  # every process the CLI starts: serve, worker, beat, the commands
+    configure(log_level, get_settings().log_format)
 
 
 def _mount_optional() -> None:

@@ -2,6 +2,16 @@
 
 No result backend: tasks take ids, do idempotent work against the database and return nothing
 anyone waits for. Beat runs the sweeps; what is due lives in the database, never in ETA tasks.
+
+Broker restarts are survived, not fatal: workers and beat retry the connection for as long as it
+takes (Celery's default gives up after 100 tries, and 0 does not mean "for ever"), a channel error
+is retried as a connection error is, and on Redis an idle connection is checked before use so a
+socket the restart killed is replaced instead of failing. pyproject.toml asks for the releases
+with the upstream fixes of Redis reconnects (Celery and kombu 5.7: a worker that reconnected but
+consumed nothing, kombu #2007; timers and callbacks of the lost connection crashing the event
+loop, kombu #2498, Celery #10218). The crash those releases still have — ``Unrecoverable error:
+AttributeError('NoneType' object has no attribute 'hostname')`` when a channel of the lost
+connection is used again — is fixed in the hub's Redis transport (:mod:`hub.core.redis_broker`).
 """
 
 from __future__ import annotations
@@ -18,7 +28,12 @@ def make_celery(settings: Settings | None = None) -> Celery:
     app = Celery(
         "samad_hub",
         broker=settings.effective_broker_url,
-        include=["hub.worker.tasks", "hub.worker.supervision_tasks", "hub.worker.review_tasks"],
+        include=[
+            "hub.worker.tasks",
+            "hub.worker.supervision_tasks",
+            "hub.worker.review_tasks",
+            "hub.worker.sweep_watch",
+        ],
     )
     app.conf.update(
         task_ignore_result=True,
@@ -28,7 +43,10 @@ def make_celery(settings: Settings | None = None) -> Celery:
         task_default_queue="samad",
         worker_prefetch_multiplier=1,
         worker_hijack_root_logger=False,
+        broker_connection_retry=True,
         broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=None,  # for ever: a worker that gives up stays down
+        broker_channel_error_retry=True,
         broker_transport_options={"visibility_timeout": 3600},
         timezone="UTC",
         beat_schedule={
@@ -69,9 +87,24 @@ def make_celery(settings: Settings | None = None) -> Celery:
     if settings.effective_broker_url.startswith("sqla+"):
         # The SQLAlchemy transport hands every transport option to create_engine(): none apply.
         app.conf.broker_transport_options = {}
+    if settings.effective_broker_url.startswith(("redis://", "rediss://")):
+        app.conf.broker_transport = "hub.core.redis_broker:Transport"  # lives through restarts
+        app.conf.broker_transport_options = REDIS_TRANSPORT_OPTIONS
     if settings.effective_broker_url.startswith(("amqp://", "amqps://", "pyamqp://")):
         _safe_on_rabbitmq(app)
     return app
+
+
+REDIS_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,  # above the longest delivery (docs/deploy.md)
+    # PING a connection idle this long before using it (kombu #1019, #1145): after a restart the
+    # dead socket is found and replaced, not written to.
+    "health_check_interval": 10,
+    "socket_keepalive": True,
+    "socket_connect_timeout": 5,  # a Redis that is down is told at once, not after minutes
+    "socket_timeout": 30,  # above BRPOP's own wait (1 s); a hung server is not waited on for ever
+    "retry_on_timeout": True,  # one timed-out command is tried again on a fresh connection
+}
 
 
 def _safe_on_rabbitmq(app: Celery) -> None:

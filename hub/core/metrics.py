@@ -16,7 +16,11 @@ What is counted, and where:
 - ``samad_breaker_state{agency,state}`` — each agency's circuit breaker
 (:mod:`hub.delivery.breaker`), 1 for
   its current state (closed, open, half_open) and 0 for the others, read from Redis at scrape time;
-  ``samad_breaker_failures{agency}`` the transient failures in a row it has counted.
+  ``samad_breaker_failures{agency}`` the transient failures in a row it has counted;
+- ``samad_sweep_seconds_since_last_run{sweep}`` — seconds since each periodic sweep (a task beat
+  sends, by its task's name) last finished, and ``samad_sweep_overdue{sweep}`` 1 while it is
+  overdue (:mod:`hub.supervision.sweeps`), read from the database at scrape time: alert on it to
+  learn that beat died.
 
 Processes: the API answers ``/metrics``. Workers are other processes, so their counters live
 elsewhere. With ``PROMETHEUS_MULTIPROC_DIR`` set (one directory shared by the API and workers on

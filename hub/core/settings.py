@@ -14,8 +14,15 @@ from typing import Literal
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+# REPO_ROOT is re-exported for the tests and tools that resolve paths in the checkout.
+from hub.core.shipped import CONFIG_DIR
+from hub.core.shipped import REPO_ROOT as REPO_ROOT
+
 DEVELOPMENT_SECRET_KEY = "samad-development-key-not-for-production"
+# URL schemes of the embedded hub (one process, one machine): never a production deployment.
+_EMBEDDED_SCHEMES = frozenset(
+    {"sqlite", "sqlite+pysqlite", "sqla+sqlite", "memory", "filesystem", "sqlalchemy"}
+)
 WEAK_SECRETS = {"changeme", "change-me", "secret", "password", "default", "samad"}
 
 
@@ -30,8 +37,8 @@ class Settings(BaseSettings):
     database_url: str = ""  # default: SQLite in data_dir
     broker_url: str = ""  # default: kombu's SQLAlchemy transport on SQLite in data_dir
     redis_url: str = ""  # shared locks and circuit-breaker state, when there is a Redis
-    agreements_dir: Path = REPO_ROOT / "config" / "agreements"
-    config_dir: Path = REPO_ROOT / "config"
+    agreements_dir: Path = CONFIG_DIR / "agreements"
+    config_dir: Path = CONFIG_DIR
 
     # Delivery: retries of transient errors, with exponential backoff and full jitter.
     delivery_max_attempts: int = 8
@@ -40,6 +47,10 @@ class Settings(BaseSettings):
     delivery_lease_seconds: float = 120.0  # a claimed delivery not finished by then is retried
     dispatch_lease_seconds: float = 30.0  # a delivery task not started by then is sent again
     delivery_batch_size: int = 20  # referrals of one agency claimed, pushed and settled together
+    # Delivery tasks of one agency that may run at once (each in its own worker thread or
+    # process): a backlog spreads over them; the agreement's throttle still bounds the rate.
+    delivery_tasks_per_agency: int = 2
+    backlog_alert_minutes: float = 15.0  # a referral due this long and not yet tried: alert
     delivery_push_threads: int = 8  # pushes of a batch made at once, per worker process
 
     # Beat sweeps.
@@ -50,6 +61,11 @@ class Settings(BaseSettings):
     worker_metrics_port: int = 0  # non-zero: each worker serves /metrics there
     figures_refresh_lag_seconds: float = 120.0  # roll-up re-reads changes this far back
     figures_refresh_every_seconds: float = 60.0  # beat sweep of the figures roll-up
+    # The sweeps' watchdog (hub.supervision.sweeps), in every worker: a sweep whose last run is
+    # older than factor × its interval, and than the floor, is overdue (alerted, in /readyz).
+    sweep_watchdog_every_seconds: float = 30.0
+    sweep_overdue_factor: float = 3.0
+    sweep_overdue_min_seconds: float = 60.0
 
     # Intake.
     duplicate_window_hours: float = 72.0
@@ -93,7 +109,15 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = None  # default: secure cookies in production only
     lookup_rate_per_ip: str = "30/minute"  # citizen look-ups (limits' notation)
     lookup_rate_per_code: str = "10/minute"
-    login_rate_per_ip: str = "10/minute"
+    login_rate_per_ip: str = "10/minute"  # failed logins from one address
+    login_rate_per_account: str = "10/minute"  # failed logins for one user name, from anywhere
+    session_idle_minutes: float = 30.0  # a dashboard login unused this long ends
+    # Addresses whose X-Forwarded-For / X-Forwarded-Proto the API believes (uvicorn's
+    # --forwarded-allow-ips): the reverse proxy in front of it. Empty: none, the peer is the
+    # client. Comma-separated addresses or networks; "*" trusts every peer (never in production).
+    trusted_proxies: str = "127.0.0.1"
+    metrics_token: str = ""  # set: /metrics needs it as a Bearer token; empty: loopback only
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per line
     feedback_rate_per_ip: str = "10/minute"  # a citizen's feedback (code + mobile), like look-ups
     feedback_rate_per_code: str = "5/minute"
     webhook_tolerance_seconds: int = 300  # how old a signed agency update may be
@@ -112,6 +136,12 @@ class Settings(BaseSettings):
     review_alert_after_minutes: float = 60.0
     review_sweep_every_seconds: float = 60.0
 
+    # The audit log (hub.auth.audit_keys, hub.supervision.audit): the key of its MACs, kept out of
+    # the database (empty: derived from secret_key, see docs/security.md), and the append-only
+    # file of its signed head checkpoints (default: data_dir/audit/checkpoints.jsonl).
+    audit_key: str = ""
+    audit_checkpoint_file: Path | None = None
+
     @model_validator(mode="after")
     def _refuse_embedded_defaults_in_production(self) -> Settings:
         if self.environment == "production":
@@ -120,7 +150,19 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "production needs " + ", ".join(f"SAMAD_{n.upper()}" for n in missing)
                 )
+            embedded = [
+                f"SAMAD_{name.upper()}"
+                for name in ("database_url", "broker_url")
+                if str(getattr(self, name)).split(":", 1)[0].lower() in _EMBEDDED_SCHEMES
+            ]
+            if embedded:
+                raise ValueError(
+                    "production needs a database server and a broker server, not the embedded "
+                    "SQLite or in-memory ones: " + ", ".join(embedded)
+                )
             _refuse_weak_secret(self.secret_key)
+            if self.audit_key:
+                _refuse_weak_secret(self.audit_key, "SAMAD_AUDIT_KEY")
             if self.smtp_username and not self.smtp_password:
                 raise ValueError("SAMAD_SMTP_USERNAME is set but SAMAD_SMTP_PASSWORD is empty")
         return self
@@ -144,12 +186,16 @@ class Settings(BaseSettings):
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
 
+    @property
+    def audit_checkpoint_path(self) -> Path:
+        return self.audit_checkpoint_file or self.data_dir / "audit" / "checkpoints.jsonl"
 
-def _refuse_weak_secret(secret: str) -> None:
+
+def _refuse_weak_secret(secret: str, name: str = "SAMAD_SECRET_KEY") -> None:
     if not secret.strip() or secret == DEVELOPMENT_SECRET_KEY or secret.lower() in WEAK_SECRETS:
-        raise ValueError("production needs SAMAD_SECRET_KEY: a random value, never a default")
+        raise ValueError(f"production needs {name}: a random value, never a default")
     if len(secret) < 32:
-        raise ValueError("SAMAD_SECRET_KEY must be at least 32 characters in production")
+        raise ValueError(f"{name} must be at least 32 characters in production")
 
 
 @functools.cache

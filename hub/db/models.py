@@ -142,7 +142,8 @@ class DeliveryAttempt(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
     number: Mapped[int]
-    outcome: Mapped[str] = mapped_column(String(16))  # started, delivered, transient, permanent
+    outcome: Mapped[str] = mapped_column(String(16))  # started, delivered, transient, permanent,
+    # unconfirmed, or lost (its lease ran out before it was settled)
     error: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, Any] | None]
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -190,6 +191,9 @@ class Event(Base):
     # The audit chain (hub/supervision/audit.py): filled when the event is sealed, in seq order.
     seq: Mapped[int | None] = mapped_column(BigId, unique=True)  # uq_events_seq
     chain_hash: Mapped[str | None] = mapped_column(String(64))
+    # Keyed MAC of the row's content, written with it (hub/referrals/event_macs.py): sealing
+    # trusts only rows whose MAC verifies.
+    row_mac: Mapped[str | None] = mapped_column(String(64))
 
     # For reading only: events are written as rows with their ids
     # (hub.referrals.events.insert_events).

@@ -34,7 +34,7 @@ from hub.agreements.registry import AgreementRegistry
 from hub.calendars.jalali import format_jalali
 from hub.core.errors import NotFound
 from hub.db.bulk import dialect_insert, insert_rows
-from hub.db.models import Event, Referral, Request
+from hub.db.models import Referral, Request
 from hub.db.models_deadlines import EscalationStep, Violation
 from hub.db.types import utcnow
 from hub.deadlines.due_times import (
@@ -49,7 +49,7 @@ from hub.notifications.agency_reminders import ReminderRoute, reminder_rows
 from hub.notifications.messages import Rendered, render
 from hub.notifications.outbox import message_row, record_notifications
 from hub.plugins.connector import ReminderKind
-from hub.referrals.events import EventKind
+from hub.referrals.events import EventKind, insert_events
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ def _insert_steps(session: Session, due: list[_Due], now: datetime) -> list[tupl
     )
     new = [(step_id, by_key[(rid, key)]) for step_id, rid, key in inserted]
     written = utcnow()  # events keep real time, whatever clock the sweep runs on
-    insert_rows(session, Event, [_escalated_event(step_id, d, written) for step_id, d in new])
+    insert_events(session, [_escalated_event(step_id, d, written) for step_id, d in new])
     return new
 
 

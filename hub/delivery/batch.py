@@ -35,7 +35,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, defer
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
 
 from hub.agreements.model import Agreement
 from hub.agreements.registry import AgreementRegistry
@@ -111,7 +114,33 @@ def _deliver(
     agreement = claims[0].agreement
     if agreement is not None:
         record_pushes(agreement, settings, [p.error for p in pushed])
-    return outcomes + settle(pushed, settings)
+    return outcomes + _settle_surely(pushed, settings)
+
+
+def _database_blip(exc: BaseException) -> bool:
+    return isinstance(exc, OperationalError | InterfaceError | PoolTimeout)
+
+
+def _settle_surely(pushed: list[Pushed], settings: Settings) -> list[DeliveryOutcome]:
+    """Settle the pushes, retrying while the database is out of reach.
+
+    The agency has answered by now: given up, these referrals would wait out their lease in
+    ``delivering`` and be pushed again (a second case where the agency cannot tell a re-push).
+    So a settle that meets a database blip — a PostgreSQL restart, a failover — is tried again,
+    with backoff, for up to half the delivery lease; only then does the lease decide.
+    """
+    retrying = Retrying(
+        retry=retry_if_exception(_database_blip),
+        wait=wait_exponential(multiplier=0.2, max=5),
+        stop=stop_after_delay(settings.delivery_lease_seconds / 2),
+        before_sleep=lambda state: log.warning(
+            "settling %d pushes: the database is out of reach (%s); trying again",
+            len(pushed),
+            type(state.outcome.exception()).__name__ if state.outcome else "?",
+        ),
+        reraise=True,
+    )
+    return retrying(settle, pushed, settings)
 
 
 def _claim(

@@ -13,6 +13,11 @@ means the agency is up and answering. While a breaker is open a referral is not 
 waits (``pending``, not a failed attempt) until the probe time. When Redis itself cannot be
 reached the breaker lets pushes through: the retry limit still protects the agency, and losing
 the breaker must not stop deliveries.
+
+A breaker that opens says so — a warning in the log and an ``agency_unreachable`` alert — and so
+does one that closes again (``agency_reachable``). A probe that fails and leaves it open is only
+logged: the agency was alerted as unreachable when it opened. Each change is seen by the one
+worker whose update made it (the scripts say what they changed), so it is told once.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from typing import Any, Protocol, cast
 import redis
 
 from hub.core.settings import Settings, get_settings
+from hub.db.session import session_scope
+from hub.referrals.events import AlertKind, alert
 
 log = logging.getLogger(__name__)
 KEY = "samad:breaker:{}"
@@ -56,6 +63,15 @@ class BreakerView:
 
 
 @dataclass(frozen=True)
+class Transition:
+    """A breaker that changed state with an update: ``before`` → ``after``."""
+
+    before: BreakerState
+    after: BreakerState
+    failures: int  # transient failures in a row counted when it changed
+
+
+@dataclass(frozen=True)
 class BreakerPolicy:
     failure_threshold: int
     open_seconds: float
@@ -72,8 +88,8 @@ class BreakerPolicy:
 
 class BreakerStore(Protocol):
     def admit(self, agreement_id: str, policy: BreakerPolicy, now: float) -> Admission: ...
-    def succeeded(self, agreement_id: str) -> None: ...
-    def failed(self, agreement_id: str, policy: BreakerPolicy, now: float) -> None: ...
+    def succeeded(self, agreement_id: str) -> Transition | None: ...
+    def failed(self, agreement_id: str, policy: BreakerPolicy, now: float) -> Transition | None: ...
     def view(self, agreement_id: str) -> BreakerView: ...
     def reset(self, agreement_id: str) -> None: ...
 
@@ -95,6 +111,7 @@ return {1, '', 1}
 """
 
 # KEYS[1] the breaker hash. ARGV: now, threshold, open_seconds.
+# Returns {failures, the state it left when this opened it, or ''}.
 _FAILED = """
 local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
 local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
@@ -102,18 +119,21 @@ if state == 'half_open' or (state == 'closed' and failures >= tonumber(ARGV[2]))
   local open_until = tonumber(ARGV[1]) + tonumber(ARGV[3])
   redis.call('HSET', KEYS[1], 'state', 'open', 'open_until', tostring(open_until))
   redis.call('HDEL', KEYS[1], 'probing_until')
+  return {failures, state}
 end
-return failures
+return {failures, ''}
 """
 
 # A success closes the breaker; written only when there is something to change.
+# Returns {failures, the state it left when this closed it, or ''}.
 _SUCCEEDED = """
 local state = redis.call('HGET', KEYS[1], 'state')
 local failures = redis.call('HGET', KEYS[1], 'failures')
 if (state and state ~= 'closed') or (failures and failures ~= '0') then
   redis.call('DEL', KEYS[1])
 end
-return 1
+if state and state ~= 'closed' then return {tonumber(failures or '0'), state} end
+return {0, ''}
 """
 
 
@@ -132,12 +152,14 @@ class RedisBreakers:
         )
         return Admission(bool(allowed), float(retry_at) if retry_at else None, bool(probe))
 
-    def succeeded(self, agreement_id: str) -> None:
-        self._succeeded(keys=[KEY.format(agreement_id)])
+    def succeeded(self, agreement_id: str) -> Transition | None:
+        failures, left = self._succeeded(keys=[KEY.format(agreement_id)])
+        return _moved(left, BreakerState.CLOSED, failures)
 
-    def failed(self, agreement_id: str, policy: BreakerPolicy, now: float) -> None:
+    def failed(self, agreement_id: str, policy: BreakerPolicy, now: float) -> Transition | None:
         args: list[str | int] = [repr(now), policy.failure_threshold, repr(policy.open_seconds)]
-        self._failed(keys=[KEY.format(agreement_id)], args=args)
+        failures, left = self._failed(keys=[KEY.format(agreement_id)], args=args)
+        return _moved(left, BreakerState.OPEN, failures)
 
     def view(self, agreement_id: str) -> BreakerView:
         # The client does not decode responses (redis_client): keys and values are bytes.
@@ -149,6 +171,12 @@ class RedisBreakers:
 
     def reset(self, agreement_id: str) -> None:
         self.client.delete(KEY.format(agreement_id))
+
+
+def _moved(left: bytes | str, to: BreakerState, failures: int) -> Transition | None:
+    """What a script's answer says changed ('' or b'': nothing)."""
+    before = left.decode() if isinstance(left, bytes) else left
+    return Transition(BreakerState(before), to, int(failures)) if before else None
 
 
 @dataclass
@@ -178,17 +206,23 @@ class LocalBreakers:
             b.state, b.probing_until = BreakerState.HALF_OPEN, now + policy.probe_wait_seconds
             return Admission(True, probe=True)
 
-    def succeeded(self, agreement_id: str) -> None:
+    def succeeded(self, agreement_id: str) -> Transition | None:
         with self._lock:
-            self._breakers.pop(agreement_id, None)
+            b = self._breakers.pop(agreement_id, None)
+        if b is None or b.state is BreakerState.CLOSED:
+            return None
+        return Transition(b.state, BreakerState.CLOSED, b.failures)
 
-    def failed(self, agreement_id: str, policy: BreakerPolicy, now: float) -> None:
+    def failed(self, agreement_id: str, policy: BreakerPolicy, now: float) -> Transition | None:
         with self._lock:
             b = self._breakers.setdefault(agreement_id, _Local())
             b.failures += 1
             tripped = b.state is BreakerState.CLOSED and b.failures >= policy.failure_threshold
-            if b.state is BreakerState.HALF_OPEN or tripped:
-                b.state, b.open_until = BreakerState.OPEN, now + policy.open_seconds
+            if not (b.state is BreakerState.HALF_OPEN or tripped):
+                return None
+            before = b.state
+            b.state, b.open_until = BreakerState.OPEN, now + policy.open_seconds
+            return Transition(before, BreakerState.OPEN, b.failures)
 
     def view(self, agreement_id: str) -> BreakerView:
         with self._lock:
@@ -242,17 +276,54 @@ class Breaker:
             log.warning("breaker of %s unreadable (%s); letting the push through", self, exc)
             return Admission(True)
 
-    def record(self, transient_failure: bool, now: float | None = None) -> None:
+    def record(self, transient_failure: bool, now: float | None = None) -> Transition | None:
+        """Count one push's outcome; the change it made to the breaker, if any (announced)."""
         try:
             if transient_failure:
-                self.store.failed(self.agreement_id, self.policy, now or time.time())
+                moved = self.store.failed(self.agreement_id, self.policy, now or time.time())
             else:
-                self.store.succeeded(self.agreement_id)
+                moved = self.store.succeeded(self.agreement_id)
         except redis.RedisError as exc:
             log.warning("breaker of %s not updated (%s)", self, exc)
+            return None
+        if moved is not None:
+            announce(self.agreement_id, moved, self.policy)
+        return moved
 
     def __str__(self) -> str:
         return self.agreement_id
+
+
+def announce(agreement_id: str, moved: Transition, policy: BreakerPolicy) -> None:
+    """Log a breaker's change, and alert it when the agency became unreachable or reachable."""
+    if moved.before is BreakerState.HALF_OPEN and moved.after is BreakerState.OPEN:
+        log.info(
+            "breaker of %s: the probe failed; open %gs more", agreement_id, policy.open_seconds
+        )
+        return
+    if moved.after is BreakerState.OPEN:
+        kind = AlertKind.AGENCY_UNREACHABLE
+        reason = (
+            f"breaker opened after {moved.failures} transient failures in a row: pushes and "
+            f"polls wait, one probe every {policy.open_seconds:g}s"
+        )
+    else:
+        kind = AlertKind.AGENCY_REACHABLE
+        reason = f"breaker closed ({moved.before} before): a push went through again"
+    log.warning("agency %s: %s", agreement_id, reason)
+    try:
+        with session_scope() as session:
+            alert(
+                session,
+                kind,
+                actor="breaker",
+                agreement=agreement_id,
+                breaker=str(moved.after),
+                failures=moved.failures,
+                reason=reason,
+            )
+    except Exception as exc:  # the breaker works on without its alert; the log line says it
+        log.warning("alert %s of %s not recorded: %s", kind, agreement_id, exc)
 
 
 def breaker_states(agreement_ids: list[str] | None = None) -> dict[str, BreakerView]:

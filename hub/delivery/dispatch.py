@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from hub.agreements.model import Idempotency
@@ -40,10 +40,10 @@ from hub.agreements.registry import AgreementRegistry, get_registry
 from hub.core.errors import NotFound
 from hub.core.settings import get_settings
 from hub.core.states import ReferralState
-from hub.db.models import Referral
+from hub.db.models import DeliveryAttempt, Referral
 from hub.db.types import utcnow
 from hub.delivery.breaker import shared_redis
-from hub.referrals.events import AlertKind, alert
+from hub.referrals.events import AlertKind, alert, alert_once
 from hub.referrals.lifecycle import transition
 
 log = logging.getLogger(__name__)
@@ -59,35 +59,71 @@ def due_agreements(session: Session, limit: int, *, waiting: int = 0) -> list[st
     if waiting >= limit:
         log.info("dispatch: %s tasks already waiting; none sent this time", waiting)
         return []
-    return list(
-        session.scalars(
-            select(Referral.agreement_id)
-            .where(Referral.state == str(S.PENDING), Referral.next_attempt_at <= now)
-            .distinct()
+    oldest = session.execute(
+        select(Referral.agreement_id, func.min(Referral.next_attempt_at))
+        .where(Referral.state == str(S.PENDING), Referral.next_attempt_at <= now)
+        .group_by(Referral.agreement_id)
+    ).all()
+    _alert_on_backlogs(session, now, [(a, due) for a, due in oldest if due is not None])
+    return [agreement_id for agreement_id, _ in oldest]
+
+
+def _alert_on_backlogs(session: Session, now: datetime, oldest: list[tuple[str, datetime]]) -> None:
+    """An agency whose oldest due referral has waited ``SAMAD_BACKLOG_ALERT_MINUTES`` untried:
+    deliveries are not keeping up (or its breaker holds them). One alert per agency per hour."""
+    limit = timedelta(minutes=get_settings().backlog_alert_minutes)
+    for agreement_id, due in oldest:
+        waited = now - (due if due.tzinfo else due.replace(tzinfo=UTC))
+        if waited < limit:
+            continue
+        log.warning("agency %s: its oldest due referral has waited %s", agreement_id, waited)
+        alert_once(
+            session,
+            AlertKind.DELIVERY_BACKLOG,
+            once_per={"agreement": agreement_id, "hour": now.strftime("%Y-%m-%dT%H")},
+            actor="dispatch",
+            waited_minutes=round(waited.total_seconds() / 60, 1),
         )
-    )
 
 
-def take_wake(agreement_id: str) -> bool:
-    """True when no delivery task of this agreement is on its way: the caller sends one."""
+def _slot_key(agreement_id: str, slot: int) -> str:
+    return WAKE_KEY.format(agreement_id) + (f":{slot}" if slot else "")
+
+
+def take_wake(agreement_id: str, *, helper: bool = False) -> int | None:
+    """A free delivery slot of this agreement (the caller sends a task holding it), or None.
+
+    A wake (intake, the dispatch sweep) takes slot 0 only: while a task of the agency is on its
+    way or running, new referrals join its next batch. A running task whose batch came back
+    full — a backlog — asks for a ``helper``: one of the other slots, up to
+    ``SAMAD_DELIVERY_TASKS_PER_AGENCY``. One busy agency so uses several workers at once (their
+    claims skip each other's rows; the agreement's throttle still bounds its rate), while a
+    quiet one has one task with full batches. Without Redis (the embedded hub) every wake sends
+    a task, in slot 0.
+    """
     flags = shared_redis()
     if flags is None:
-        return True
-    lifetime = max(1, int(get_settings().dispatch_lease_seconds))
+        return 0
+    settings = get_settings()
+    lifetime = max(1, int(settings.dispatch_lease_seconds))
     try:
-        return bool(flags.set(WAKE_KEY.format(agreement_id), "1", nx=True, ex=lifetime))
+        slots = range(1, settings.delivery_tasks_per_agency) if helper else range(1)
+        for slot in slots:
+            if flags.set(_slot_key(agreement_id, slot), "1", nx=True, ex=lifetime):
+                return slot
     except redis.RedisError as exc:
         log.warning("wake flags unreadable (%s); sending a delivery task", exc)
-        return True
+        return 0
+    return None
 
 
-def clear_wake(agreement_id: str) -> None:
-    """The agreement's delivery task has started (or was never sent): the next wake sends one."""
+def clear_wake(agreement_id: str, slot: int = 0) -> None:
+    """The task of this slot has ended (or was never sent): the next wake may use the slot."""
     flags = shared_redis()
     if flags is None:
         return
     try:
-        flags.delete(WAKE_KEY.format(agreement_id))
+        flags.delete(_slot_key(agreement_id, slot))
     except redis.RedisError as exc:  # it runs out after the lease; the sweep wakes it then
         log.warning("wake flag of %s not cleared: %s", agreement_id, exc)
 
@@ -107,6 +143,19 @@ def _recover_abandoned(session: Session, now: datetime, limit: int) -> None:
         .with_for_update(skip_locked=True)
     ).all()
     registry = get_registry()
+    if abandoned:  # their attempts never heard how they ended: say so, none stays "started"
+        session.execute(
+            update(DeliveryAttempt)
+            .where(
+                DeliveryAttempt.referral_id.in_([r.id for r in abandoned]),
+                DeliveryAttempt.outcome == "started",
+            )
+            .values(
+                outcome="lost",
+                finished_at=now,
+                error="the delivery lease ran out before this attempt was settled",
+            )
+        )
     for referral in abandoned:
         idempotency = _idempotency_of(registry, referral.agreement_id)
         if idempotency.repush_is_safe:

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hub.core.settings import REPO_ROOT
+from hub.core.shipped import CONFIG_DIR
 from hub.sandbox.server import BackgroundServer, free_port
 
-SAMPLE_AGREEMENTS = REPO_ROOT / "config" / "agreements"
+SAMPLE_AGREEMENTS = CONFIG_DIR / "agreements"
 DEMO_SECRETS = {
     "SAMAD_WATER_TOKEN": "demo-water-token",
     "SAMAD_GAS_API_KEY": "demo-gas-key",

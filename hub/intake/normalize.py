@@ -142,6 +142,10 @@ def normalize_national_id(text: str) -> str:
 
 EARLIEST_RECEIVED = datetime(2000, 1, 1, tzinfo=UTC)
 RECEIVED_CLOCK_SKEW = timedelta(minutes=10)
+_OUT_OF_RANGE = (
+    "is out of range: give a moment from 2000-01-01 to now (RFC 3339 with an offset)",
+    "خارج از بازهٔ پذیرفته است: زمانی از ۱۱ دی ۱۳۷۸ (2000-01-01) تا اکنون بدهید",
+)
 
 
 def check_received_at(text: str, now: datetime | None = None) -> str:
@@ -158,12 +162,13 @@ def check_received_at(text: str, now: datetime | None = None) -> str:
         )
     try:
         moment = moment.astimezone(UTC)
-    except OverflowError:
-        moment = EARLIEST_RECEIVED - timedelta(days=1)  # 0001-01-01 with a positive offset
-    if moment < EARLIEST_RECEIVED:
-        raise NormalizationError(
-            "must not be before 2000-01-01", "نباید پیش از ۱۱ دی ۱۳۷۸ (2000-01-01) باشد"
-        )
+    except OverflowError:  # year 1 or 9999 with an offset: not a moment datetime can hold
+        raise NormalizationError(*_OUT_OF_RANGE) from None
+    if moment < EARLIEST_RECEIVED or moment.year >= 2100:
+        raise NormalizationError(*_OUT_OF_RANGE)
     if moment > (now or datetime.now(UTC)) + RECEIVED_CLOCK_SKEW:
-        raise NormalizationError("must not be in the future", "نباید در آینده باشد")
+        raise NormalizationError(
+            "must not be in the future (more than 10 minutes ahead of the hub's clock)",
+            "نباید در آینده باشد",
+        )
     return text

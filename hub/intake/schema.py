@@ -14,7 +14,6 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
 
@@ -23,10 +22,10 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from hub.core.errors import FieldError, ValidationFailed
+from hub.core.shipped import SCHEMAS_DIR
 from hub.intake.normalize import ascii_digits
 
-# schemas/ sits at the repository root, next to the hub package.
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "request.schema.json"
+SCHEMA_PATH = SCHEMAS_DIR / "request.schema.json"
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")

@@ -7,7 +7,7 @@ at all, so nothing is lost between the database and the broker.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -105,8 +105,9 @@ def register(
     registry: AgreementRegistry,
     settings: Settings,
     actor: str = "api",
+    before_commit: Callable[[IntakeResult], None] | None = None,
 ) -> IntakeResult:
-    """``submit_request`` and commit.
+    """``submit_request`` and commit (``before_commit`` adds to the same transaction).
 
     Tracking codes are random, so one may already be taken (with n requests stored, one draw in
     10^10 / n collides); the unique index catches it and the request is registered again with a
@@ -115,6 +116,8 @@ def register(
     for attempt in range(3):
         try:
             result = submit_request(session, raw, registry, settings, actor)
+            if before_commit is not None:
+                before_commit(result)
             session.commit()
             return result
         except IntegrityError as exc:

@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db.models import Event
 from hub.db.types import utcnow
+from hub.referrals.event_macs import insert_with_macs
 
 log = logging.getLogger(__name__)
-_INSERT = insert(Event.__table__)
 
 
 class EventKind(StrEnum):
@@ -46,6 +46,10 @@ class AlertKind(StrEnum):
     POLL_CRASHED = "poll_crashed"  # the connector's poll raised something not a ConnectorError
     NOTIFICATION_FAILED = "notification_failed"  # a message that could not be sent
     REPLY_NEEDS_REVIEW = "reply_needs_review"  # a reply the hub cannot read waits too long
+    AGENCY_UNREACHABLE = "agency_unreachable"  # its breaker opened: its pushes wait for a probe
+    AGENCY_REACHABLE = "agency_reachable"  # its breaker closed again: a probe went through
+    SWEEP_OVERDUE = "sweep_overdue"  # a periodic sweep stopped running (is beat dead?)
+    DELIVERY_BACKLOG = "delivery_backlog"  # an agency's due referrals wait too long untried
 
 
 def alert(
@@ -152,8 +156,8 @@ def event_row(
 
 
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Append events (from :func:`event_row`), in this order, with one statement; each alert
-    is also logged as an error.
+    """Append events (from :func:`event_row`), in this order, each with its row MAC
+    (:mod:`hub.referrals.event_macs`); each alert is also logged as an error.
 
     What the session still had to write goes first, so events keep the order of the changes
     they record.
@@ -168,4 +172,4 @@ def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
             )
     if session.new:
         session.flush()  # rows these events may refer to, and earlier events, are written first
-    session.connection().execute(_INSERT, rows if len(rows) > 1 else rows[0])
+    insert_with_macs(session, rows)

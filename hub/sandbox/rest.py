@@ -11,7 +11,8 @@ against something real::
     GET  /api/v1/tickets/{id}/reminders  the reminders filed on a ticket
     GET  /api/v1/health                reachable, and these credentials are good
     POST /_control/faults              misbehave on purpose (see ``rest_faults``)
-    GET  /_control/stats               tickets, POSTs, idempotent replays, duplicates (must be 0)
+    GET  /_control/stats               tickets, POSTs, idempotent replays, duplicates (tickets
+                                       opened for a referral that already had one: must be 0)
 
 Run standalone: ``python -m hub.sandbox.rest --port 8731 --step-seconds 5``.
 """
@@ -35,6 +36,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from hub.sandbox.arrivals import Arrivals, RecordArrivals
 from hub.sandbox.rest_faults import FaultMiddleware, FaultMode, FaultSwitch
 from hub.sandbox.rest_reminders import ReminderBook
 from hub.sandbox.rest_tickets import Clock, TicketStore
@@ -59,9 +61,13 @@ class RestSandboxSettings:
     api_key_header: str = "X-API-Key"
     idempotency_header: str = "Idempotency-Key"
     honour_idempotency: bool = True  # False: every push opens a ticket, as many CRMs do
+    # A body field the CRM keeps unique, as some do with a "request number": a push repeating a
+    # value it has seen gets that ticket back (the agreement's ``delivery.idempotency: field``).
+    unique_field: str | None = None
     step_seconds: float = 5.0  # a ticket moves one status per step
     clock: Clock = field(default=time.monotonic)
     ticket_prefix: str = "WTR"
+    reference_field: str = "ref"  # where the agreement maps the referral's reference
 
     def __post_init__(self) -> None:
         if self.step_seconds <= 0:
@@ -74,6 +80,7 @@ class RestSandboxApp(FastAPI):
     tickets: TicketStore
     faults: FaultSwitch
     reminders: ReminderBook
+    arrivals: Arrivals
 
 
 class FaultRequest(BaseModel):
@@ -91,10 +98,14 @@ class BatchStatusRequest(BaseModel):
 def create_app(settings: RestSandboxSettings | None = None) -> RestSandboxApp:
     settings = settings or RestSandboxSettings()
     app = RestSandboxApp(title="Golestan Water CRM (sandbox)", version="1.0")
-    app.tickets = TicketStore(settings.step_seconds, settings.clock, settings.ticket_prefix)
+    app.tickets = TicketStore(
+        settings.step_seconds, settings.clock, settings.ticket_prefix, settings.reference_field
+    )
     app.faults = FaultSwitch()
     app.reminders = ReminderBook()
+    app.arrivals = Arrivals()
     app.add_middleware(FaultMiddleware, faults=app.faults)
+    app.add_middleware(RecordArrivals, arrivals=app.arrivals)  # outermost: before any fault
     authorised = [Depends(_auth_dependency(settings))]
 
     @app.post("/api/v1/tickets", dependencies=authorised)
@@ -104,6 +115,8 @@ def create_app(settings: RestSandboxSettings | None = None) -> RestSandboxApp:
         idempotency_key = request.headers.get(settings.idempotency_header)
         if not settings.honour_idempotency:
             idempotency_key = None
+        if settings.unique_field and body.get(settings.unique_field):
+            idempotency_key = f"{settings.unique_field}={body[settings.unique_field]}"
         ticket, created = app.tickets.open(body, idempotency_key)
         payload = {"ticket": app.tickets.describe(ticket)}
         return JSONResponse(payload, status_code=201 if created else 200)

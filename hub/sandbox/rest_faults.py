@@ -10,12 +10,13 @@ requests use up its count.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hub.sandbox.lost_answers import reset_connection, sleep_unless_client_leaves
 
 CONTROL_PREFIX = "/_control"
 GARBAGE_PAGE = b"<html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>"
@@ -34,6 +35,7 @@ class FaultMode(StrEnum):
     CREATED_THEN_500 = "created_then_500"  # handled, then an internal server error
     CREATED_THEN_GARBAGE = "created_then_garbage"  # handled, then 200 with an HTML page
     CREATED_THEN_DROP = "created_then_drop"  # handled, then the connection closes mid-answer
+    CREATED_THEN_RESET = "created_then_reset"  # handled, then the connection is reset (RST)
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ class FaultMiddleware:
             await _handle_then_fail(self.app, scope, receive, send, fault)
             return
         if fault.mode is FaultMode.SLOW:
-            replay = await _sleep_unless_client_leaves(receive, fault.delay_seconds)
+            replay = await sleep_unless_client_leaves(receive, fault.delay_seconds)
             if replay is None:
                 return
             receive = replay
@@ -137,6 +139,7 @@ AFTER_HANDLING = frozenset(
         FaultMode.CREATED_THEN_500,
         FaultMode.CREATED_THEN_GARBAGE,
         FaultMode.CREATED_THEN_DROP,
+        FaultMode.CREATED_THEN_RESET,
     }
 )
 
@@ -157,8 +160,10 @@ async def _handle_then_fail(
         await _answer(send, 200, GARBAGE_PAGE, b"text/html")
     elif fault.mode is FaultMode.CREATED_THEN_DROP:
         await send({"type": "http.response.start", "status": 200, "headers": []})
+    elif fault.mode is FaultMode.CREATED_THEN_RESET:
+        await reset_connection(receive, send)
     else:  # slow: the real answer, too late for a hub with a shorter timeout
-        if await _sleep_unless_client_leaves(receive, fault.delay_seconds) is None:
+        if await sleep_unless_client_leaves(receive, fault.delay_seconds) is None:
             return
         for message in kept:
             await send(message)
@@ -168,28 +173,3 @@ async def _answer(send: Send, status: int, body: bytes, content_type: bytes) -> 
     headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-async def _sleep_unless_client_leaves(receive: Receive, seconds: float) -> Receive | None:
-    """Wait ``seconds``; None if the client hung up meanwhile (a timed-out hub), else a receive
-    that replays the request body read while waiting.
-
-    Without this, a slow fault would keep the server busy long after the client gave up, and
-    stopping the sandbox would wait for every abandoned sleep.
-    """
-    read: list[Message] = []
-
-    async def until_disconnect() -> None:
-        while (message := await receive())["type"] != "http.disconnect":
-            read.append(message)
-
-    watcher = asyncio.ensure_future(until_disconnect())
-    done, _ = await asyncio.wait({watcher}, timeout=seconds)
-    if watcher in done:
-        return None
-    watcher.cancel()
-
-    async def replay() -> Message:
-        return read.pop(0) if read else await receive()
-
-    return replay

@@ -54,6 +54,7 @@ class Ticket:
     data: dict[str, Any]
     opened_at: float  # on the store's clock
     path: tuple[str, ...]
+    replays: int = 0  # later pushes answered with this ticket (its key or unique field again)
 
 
 @dataclass(frozen=True)
@@ -61,23 +62,32 @@ class Stats:
     tickets: int
     posts: int
     replays: int
-    duplicates: int
+    duplicates: int  # tickets opened for a referral reference that already had one
 
 
 @dataclass
 class _Counters:
     posts: int = 0
     replays: int = 0
-    created_per_key: Counter[str] = field(default_factory=Counter)
+    opened_per_reference: Counter[str] = field(default_factory=Counter)
 
 
 class TicketStore:
-    """Thread-safe tickets, idempotency keys and the figures ``/_control/stats`` shows."""
+    """Thread-safe tickets, idempotency keys and the figures ``/_control/stats`` shows.
 
-    def __init__(self, step_seconds: float, clock: Clock, prefix: str = "WTR") -> None:
+    A ticket belongs to the referral whose reference is in its ``data[reference_field]`` (the
+    agreement maps the hub's reference there: ``ref`` for the water company). A second ticket for
+    one reference is a duplicate, however it came about — no key, another key, a CRM that ignores
+    keys — so ``duplicates`` counts tickets per reference, not per idempotency key.
+    """
+
+    def __init__(
+        self, step_seconds: float, clock: Clock, prefix: str = "WTR", reference_field: str = "ref"
+    ) -> None:
         self.step_seconds = step_seconds
         self.clock = clock
         self.prefix = prefix
+        self.reference_field = reference_field
         self._lock = threading.Lock()
         self._tickets: dict[str, Ticket] = {}
         self._by_key: dict[str, str] = {}
@@ -98,7 +108,9 @@ class TicketStore:
         with self._lock:
             if idempotency_key is not None and idempotency_key in self._by_key:
                 self._counters.replays += 1
-                return self._tickets[self._by_key[idempotency_key]], False
+                replayed = self._tickets[self._by_key[idempotency_key]]
+                replayed.replays += 1
+                return replayed, False
             ticket = Ticket(
                 id=f"{self.prefix}-{self._year}-{len(self._tickets) + 1:06d}",
                 data=dict(data),
@@ -108,7 +120,9 @@ class TicketStore:
             self._tickets[ticket.id] = ticket
             if idempotency_key is not None:
                 self._by_key[idempotency_key] = ticket.id
-                self._counters.created_per_key[idempotency_key] += 1
+            reference = data.get(self.reference_field)
+            if reference is not None:
+                self._counters.opened_per_reference[str(reference)] += 1
             return ticket, True
 
     def get(self, ticket_id: str) -> Ticket | None:
@@ -129,14 +143,23 @@ class TicketStore:
         with self._lock:
             return sum(1 for ticket in self._tickets.values() if ticket.data.get(key) == value)
 
+    def opened(self) -> list[Ticket]:
+        """Every ticket opened, oldest first."""
+        with self._lock:
+            return list(self._tickets.values())
+
+    def tickets_for(self, reference: str) -> list[Ticket]:
+        """The tickets opened for one referral (its reference in ``data[reference_field]``)."""
+        return self.matching({self.reference_field: reference})
+
     def stats(self) -> Stats:
         with self._lock:
-            per_key = self._counters.created_per_key.values()
+            per_reference = self._counters.opened_per_reference.values()
             return Stats(
                 tickets=len(self._tickets),
                 posts=self._counters.posts,
                 replays=self._counters.replays,
-                duplicates=sum(count - 1 for count in per_key if count > 1),
+                duplicates=sum(count - 1 for count in per_reference if count > 1),
             )
 
     def describe(self, ticket: Ticket) -> dict[str, Any]:

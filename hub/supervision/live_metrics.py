@@ -1,8 +1,8 @@
 """What Prometheus scrapes: the processes' counters, and the gauges read live at scrape time.
 
 The counters are defined in :mod:`hub.core.metrics` and counted where things happen; what depends
-on the moment (overdue referrals, each agency's breaker) is read here from the database and Redis
-when ``/metrics`` is asked.
+on the moment (overdue referrals, each agency's breaker, how long ago each periodic sweep ran) is
+read here from the database and Redis when ``/metrics`` is asked.
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import REGISTRY, Collector
 
+from hub.core.celery_app import app as celery_app
 from hub.db.session import session_scope
 from hub.db.types import utcnow
 from hub.delivery.breaker import BreakerState, breaker_states
 from hub.supervision.figures.aggregate import overdue_now
+from hub.supervision.sweeps import SweepCollector, scheduled_sweeps
 
 log = logging.getLogger(__name__)
 
@@ -83,3 +85,4 @@ def exposition() -> tuple[bytes, str]:
 _OVERDUE_REGISTRY = CollectorRegistry()
 _OVERDUE_REGISTRY.register(OverdueCollector())
 _OVERDUE_REGISTRY.register(BreakerCollector())
+_OVERDUE_REGISTRY.register(SweepCollector(scheduled_sweeps(celery_app.conf.beat_schedule)))

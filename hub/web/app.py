@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from hub import __version__
 from hub.api.dashboard_auth import install_login_redirect
 from hub.api.errors import install_error_handlers
+from hub.api.problems import document_problems
 from hub.api.protection import install_protection
 from hub.api.routes import (
     admin,
@@ -22,7 +27,13 @@ from hub.web.dashboard import mount_supervision
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(
+    if not logging.getLogger().handlers:  # an API process uvicorn started: log like the CLI
+        from hub.core.logs import configure
+        from hub.core.settings import get_settings
+
+        configure("INFO", get_settings().log_format)
+    app = FastAPIOffline(
+        redoc_url=None,  # ReDoc fetches its logo from cdn.redoc.ly: /docs (Swagger UI) only
         title="samad-hub",
         version=__version__,
         description="Citizen requests of the Samad centre (111), referred to executive agencies.",
@@ -33,4 +44,11 @@ def create_app() -> FastAPI:
     for module in (requests, agreements, health, admin, feedback, webhook, agency_referrals, login):
         app.include_router(module.router)
     mount_supervision(app)
+
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return document_problems(build())
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's way to amend the document
     return app

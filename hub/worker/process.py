@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hub.core.settings import REPO_ROOT
+from hub.core.shipped import CHECKOUT
 
 
 def start_worker(log: Path, *, beat: bool = True, threads: int = 4) -> subprocess.Popen[bytes]:
@@ -20,9 +20,11 @@ def start_worker(log: Path, *, beat: bool = True, threads: int = 4) -> subproces
     args += ["--pool", "threads", "--concurrency", str(threads), "--loglevel", "WARNING"]
     if beat:
         args.append("--beat")
+    # In a checkout that was never installed, ``-m hub`` finds the package from its root; an
+    # installed hub is found anywhere, so the worker stays in this process's directory.
     with log.open("ab") as out:
         return subprocess.Popen(
-            args, cwd=REPO_ROOT, env=os.environ.copy(), stdout=out, stderr=subprocess.STDOUT
+            args, cwd=CHECKOUT, env=os.environ.copy(), stdout=out, stderr=subprocess.STDOUT
         )
 
 

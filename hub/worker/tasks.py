@@ -43,29 +43,46 @@ def _load_agreements(**_: Any) -> None:
 
 
 @app.task(name="hub.deliver_due", acks_late=True, reject_on_worker_lost=True)
-def deliver_due_task(agreement_id: str) -> int:
+def deliver_due_task(agreement_id: str, slot: int = 0) -> int:
     """Deliver this agreement's due referrals, a batch at a time, until none is due.
 
-    While it runs, its wake flag stays set: intake adds to the next batch instead of sending
-    more tasks, so the busier an agency, the fuller its batches. Only when a claim finds nothing
-    does it clear the flag — and claim once more, for what was committed between that claim and
-    the clearing (anything later wakes a new task). After ``DELIVERY_ROUNDS`` batches it hands
-    over to a fresh task instead of holding its message for long.
+    While it runs, it holds its delivery slot (:func:`hub.delivery.dispatch.take_wake`): intake
+    adds to the next batch instead of sending more tasks, so the busier an agency, the fuller
+    its batches. A full batch means a backlog: it wakes another slot, so a second worker (up to
+    ``SAMAD_DELIVERY_TASKS_PER_AGENCY``) takes batches of the same agency at once — their claims
+    skip each other's rows. Only when a claim finds nothing does it give its slot back — and
+    claim once more, for what was committed between that claim and the clearing (anything later
+    wakes a new task). After ``DELIVERY_ROUNDS`` batches it hands over to a fresh task instead
+    of holding its message for long.
+
+    A task that fails — a database error in its claim or settle, anything — gives the slot back
+    as it goes: left set, no task would be sent for this agency until the flag ran out (after a
+    PostgreSQL restart, deliveries stalled that long). A worker killed outright cannot; the
+    flag's lifetime covers that.
     """
     settings, registry = get_settings(), get_registry()
-    delivered = 0
-    for _ in range(DELIVERY_ROUNDS):
-        outcomes = deliver_due(agreement_id, registry, settings, worker=WORKER)
-        delivered += outcomes.count(DeliveryOutcome.DELIVERED)
-        if outcomes and DeliveryOutcome.DEFERRED not in outcomes:
-            continue
-        clear_wake(agreement_id)
-        outcomes = deliver_due(agreement_id, registry, settings, worker=WORKER)
-        delivered += outcomes.count(DeliveryOutcome.DELIVERED)
-        if not outcomes or DeliveryOutcome.DEFERRED in outcomes:
-            return delivered
-        # More came in: go on (a task woken meanwhile shares the work; claims skip its rows).
-    clear_wake(agreement_id)
+    delivered, holding = 0, True
+    try:
+        for _ in range(DELIVERY_ROUNDS):
+            outcomes = deliver_due(agreement_id, registry, settings, worker=WORKER)
+            delivered += outcomes.count(DeliveryOutcome.DELIVERED)
+            if outcomes and DeliveryOutcome.DEFERRED not in outcomes:
+                if len(outcomes) >= settings.delivery_batch_size:
+                    wake_deliveries([agreement_id], helper=True)  # a backlog: call for help
+                continue
+            clear_wake(agreement_id, slot)
+            holding = False  # a wake from now on may set it for a task of its own
+            outcomes = deliver_due(agreement_id, registry, settings, worker=WORKER)
+            delivered += outcomes.count(DeliveryOutcome.DELIVERED)
+            if not outcomes or DeliveryOutcome.DEFERRED in outcomes:
+                return delivered
+            # More came in: go on (a task woken meanwhile shares the work; claims skip its rows).
+    except BaseException:
+        if holding:
+            clear_wake(agreement_id, slot)
+        raise
+    if holding:
+        clear_wake(agreement_id, slot)
     wake_deliveries([agreement_id])
     return delivered
 
@@ -139,19 +156,20 @@ def failure_digest() -> int:
     return len(send_failure_digests(get_registry(), get_settings()))
 
 
-def wake_deliveries(agreement_ids: Iterable[str]) -> int:
+def wake_deliveries(agreement_ids: Iterable[str], *, helper: bool = False) -> int:
     """Right after intake commits: start delivering these agreements' due referrals now (a task
     each, unless one is on its way). If the broker is unreachable the dispatch sweep wakes them
     shortly — nothing is lost either way. The number of tasks sent."""
     sent = 0
     for agreement_id in agreement_ids:
-        if not take_wake(agreement_id):
+        slot = take_wake(agreement_id, helper=helper)
+        if slot is None:
             continue
         try:
-            deliver_due_task.delay(agreement_id)
+            deliver_due_task.delay(agreement_id, slot)
             sent += 1
         except Exception as exc:  # the broker is down: the sweep will pick these up
-            clear_wake(agreement_id)
+            clear_wake(agreement_id, slot)
             log.warning("could not send the deliveries of %s now: %s", agreement_id, exc)
             break
     return sent

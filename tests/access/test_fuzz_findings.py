@@ -78,7 +78,11 @@ def test_a_feedback_refusal_reads_as_a_sentence_not_as_json_in_a_string(
         json={"mobile": "09121234567", "rating": 5},
     )
     assert answer.status_code == 409
-    assert answer.json() == {
+    body = answer.json()
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert {k: body[k] for k in ("type", "status", "detail", "detail_fa")} == {
+        "type": "urn:samad-hub:problem:conflict",
+        "status": 409,
         "detail": "there is no result to judge yet",
         "detail_fa": "هنوز پاسخی ثبت نشده است.",
     }

@@ -6,6 +6,7 @@ import json
 import random
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
@@ -90,3 +91,27 @@ def test_metric_labels_never_carry_a_national_id_or_a_mobile(
     ]
     assert any(value == "phone_111" for value in labels)  # the intake was counted
     assert [v for v in labels if mask_pii(v) != v] == []
+
+
+def test_a_workers_log_masks_national_ids_and_mobiles(
+    database: str, broker: str, tmp_path: Path
+) -> None:
+    """A real worker process logs a failed task with its arguments: the citizen's numbers in
+    them come out masked, as in the API's logs."""
+    from hub.worker.process import start_worker, stop_process
+    from hub.worker.tasks import deliver_referral
+
+    nid, mobile = national_id(random.randrange(10**8)), "09121234567"
+    log = tmp_path / "worker.log"
+    worker = start_worker(log, beat=False, threads=1)
+    try:
+        deliver_referral.apply_async(args=[f"case of {nid} {mobile}"], queue="samad")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "raised unexpected" not in log.read_text():
+            time.sleep(0.2)
+    finally:
+        stop_process(worker)
+    text = log.read_text()
+    assert "raised unexpected" in text, text[-2000:]
+    assert nid not in text and mobile not in text
+    assert mask_pii(nid) in text and mask_pii(mobile) in text

@@ -96,3 +96,32 @@ def test_samad_hub_serve_refuses_in_one_line_that_shows_no_secret() -> None:
         assert line.startswith("settings refused: ") and reason in line, finished.stderr
         assert "short-but-distinctive-Xy7" not in finished.stderr + finished.stdout
         assert STRONG not in finished.stderr + finished.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("SAMAD_DATABASE_URL", "sqlite:////var/lib/samad/hub.db"),
+        ("SAMAD_DATABASE_URL", "sqlite+pysqlite:///hub.db"),
+        ("SAMAD_BROKER_URL", "sqla+sqlite:////var/lib/samad/broker.db"),
+        ("SAMAD_BROKER_URL", "memory://"),
+        ("SAMAD_BROKER_URL", "filesystem://"),
+    ],
+)
+def test_production_refuses_the_embedded_database_and_broker(
+    production: pytest.MonkeyPatch, name: str, url: str
+) -> None:
+    production.setenv(name, url)
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    assert "not the embedded" in str(refused.value) and name in str(refused.value)
+
+
+@pytest.mark.parametrize("name", ["SAMAD_DATABASE_URL", "SAMAD_BROKER_URL"])
+def test_production_refuses_a_missing_database_or_broker_url(
+    production: pytest.MonkeyPatch, name: str
+) -> None:
+    production.setenv(name, "")
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    assert f"production needs {name}" in str(refused.value)

@@ -179,16 +179,21 @@ def _raw_body(value: Any) -> bytes:
 
 
 def clear_error_body(ctx: Any, response: schemathesis.Response, case: schemathesis.Case) -> None:
-    """A 4xx says, in JSON, what went wrong in English and Persian; a 422 names each field."""
+    """A 4xx is RFC 9457 problem+json saying what went wrong in English and Persian, with the
+    request id of its X-Request-ID header; a 422 names each field."""
     if not 400 <= response.status_code < 500:
         return
     content_type = response.headers.get("content-type", [""])[0]
     if case.operation.path.startswith("/dashboard") and content_type.startswith("text/html"):
         assert 'role="alert"' in response.text, "an HTML refusal must show its reason"
         return
-    assert content_type.startswith("application/json"), f"a {response.status_code} not in JSON"
+    assert content_type == "application/problem+json", f"a {response.status_code} not a problem"
     body = response.json()
     assert isinstance(body, dict), body
+    assert body.get("status") == response.status_code, body
+    assert str(body.get("type", "")).startswith("urn:samad-hub:problem:"), body
+    assert body.get("title") and body.get("instance"), body
+    assert body.get("request_id") == response.headers.get("x-request-id", [""])[0], body
     detail, detail_fa = body.get("detail"), body.get("detail_fa")
     assert isinstance(detail, str) and detail and not detail.startswith(("{", "[")), body
     assert isinstance(detail_fa, str) and detail_fa, body
@@ -196,7 +201,8 @@ def clear_error_body(ctx: Any, response: schemathesis.Response, case: schemathes
         errors = body.get("errors")
         assert isinstance(errors, list) and errors, body
         for error in errors:
-            assert str(error.get("path", "")).startswith("$"), error
+            path = str(error.get("path", ""))
+            assert path.startswith("$") and not path.endswith("."), error
             assert error.get("message") and error.get("message_fa"), error
 
 

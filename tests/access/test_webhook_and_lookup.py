@@ -10,6 +10,7 @@ import httpx
 
 from hub.auth.signatures import signature
 from tests.access.conftest import WEBHOOK_SECRET
+from tests.support.problems import said
 
 
 def _signed(body: bytes, secret: str = WEBHOOK_SECRET, at: float | None = None) -> dict:
@@ -79,7 +80,9 @@ def test_a_citizen_sees_their_request_only_with_the_right_mobile(
     )
     missing = citizen.get(path, headers=client_address)
     assert wrong.status_code == unknown.status_code == missing.status_code == 404
-    assert wrong.json() == unknown.json() == missing.json()
+
+    assert said(wrong) == said(unknown) == said(missing)
+    assert set(wrong.headers) == set(unknown.headers)
 
 
 def test_a_citizen_guessing_codes_is_slowed_down(
@@ -98,6 +101,31 @@ def test_a_citizen_guessing_codes_is_slowed_down(
     assert limited, "no look-up was limited"
     assert int(limited[0].headers["retry-after"]) >= 1
     assert limited[0].json()["detail_fa"]
+
+
+def test_one_code_guessed_from_many_addresses_is_slowed_down_too(
+    api_as: Callable[..., httpx.Client], delivered: Callable[..., dict]
+) -> None:
+    """SAMAD_LOOKUP_RATE_PER_CODE (10/minute): mobiles tried against one code from 15 addresses,
+    each address well under its own limit — the code's own limit stops them."""
+    case = delivered()
+    citizen = api_as(None)
+    codes = [
+        citizen.get(
+            f"/v1/requests/{case['tracking_code']}",
+            params={"mobile": f"0912000{i:04d}"},
+            headers={"X-Forwarded-For": f"192.0.2.{200 + i}"},
+        ).status_code
+        for i in range(15)
+    ]
+    assert codes[:10] == [404] * 10
+    assert codes[10:] == [429] * 5
+    right = citizen.get(
+        f"/v1/requests/{case['tracking_code']}",
+        params={"mobile": "09121234567"},
+        headers={"X-Forwarded-For": "192.0.2.250"},
+    )
+    assert right.status_code == 429  # the right mobile too, while the code is limited
 
 
 def test_oversized_deeply_nested_and_non_utf8_bodies_are_refused_clearly(

@@ -30,6 +30,7 @@ def test_the_cli_has_every_room_s_commands() -> None:
         "demo",
         "serve",
         "worker",
+        "beat",
         "db upgrade",
         "agreements validate",
         "referrals resend",

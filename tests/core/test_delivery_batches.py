@@ -165,82 +165,96 @@ def test_a_referral_moved_while_its_batch_was_pushed_is_settled_on_its_own(
 
 
 @pytest.mark.usefixtures("broker")
-def test_a_wake_sends_one_task_until_the_task_clears_it() -> None:
+def test_a_wake_takes_the_first_slot_and_a_call_for_help_the_others() -> None:
     agreement = "wake-test-agency"
-    clear_wake(agreement)
-    assert take_wake(agreement) is True
-    assert take_wake(agreement) is False  # a task is on its way
+    slots = get_settings().delivery_tasks_per_agency
+    assert slots == 2  # the default: a busy agency may use two workers at once
+    for slot in range(slots):
+        clear_wake(agreement, slot)
+    assert take_wake(agreement) == 0
+    assert take_wake(agreement) is None  # a task is on its way: new referrals join its batch
+    assert take_wake(agreement, helper=True) == 1  # its full batch calls for help
+    assert take_wake(agreement, helper=True) is None  # every slot taken
     flags = shared_redis()
     assert flags is not None
     ttl = flags.ttl(WAKE_KEY.format(agreement))
     assert 0 < ttl <= get_settings().dispatch_lease_seconds  # a lost task's flag runs out
-    clear_wake(agreement)
-    assert take_wake(agreement) is True
-    clear_wake(agreement)
+    clear_wake(agreement, 0)
+    assert take_wake(agreement) == 0  # the slot given back is taken again
+    for slot in range(slots):
+        clear_wake(agreement, slot)
 
 
 @pytest.mark.usefixtures("broker")
 def test_waking_an_agency_twice_sends_one_task(monkeypatch: pytest.MonkeyPatch) -> None:
-    sent: list[str] = []
+    sent: list[tuple[str, int]] = []
     from hub.worker import tasks
 
-    monkeypatch.setattr(tasks.deliver_due_task, "delay", sent.append)
-    clear_wake("agency-a")
-    clear_wake("agency-b")
+    monkeypatch.setattr(tasks.deliver_due_task, "delay", lambda *args: sent.append(args))
+    for name in ("agency-a", "agency-b"):
+        for slot in range(2):
+            clear_wake(name, slot)
     assert wake_deliveries(["agency-a", "agency-b"]) == 2
-    assert wake_deliveries(["agency-a"]) == 0
-    clear_wake("agency-a")  # the task started
+    assert wake_deliveries(["agency-a"]) == 0  # its task is on its way
+    assert wake_deliveries(["agency-a"], helper=True) == 1  # a backlog: a second task
+    assert wake_deliveries(["agency-a"], helper=True) == 0  # both slots held
+    clear_wake("agency-a", 0)  # its first task ended
     assert wake_deliveries(["agency-a", "agency-b"]) == 1
-    assert sent == ["agency-a", "agency-b", "agency-a"]
-    clear_wake("agency-a")
-    clear_wake("agency-b")
+    assert sent == [("agency-a", 0), ("agency-b", 0), ("agency-a", 1), ("agency-a", 0)]
+    for name in ("agency-a", "agency-b"):
+        for slot in range(2):
+            clear_wake(name, slot)
 
 
 @pytest.mark.usefixtures("broker")
 def test_a_wake_that_could_not_be_sent_leaves_no_flag(monkeypatch: pytest.MonkeyPatch) -> None:
     from hub.worker import tasks
 
-    def broker_down(agreement_id: str) -> None:
+    def broker_down(agreement_id: str, slot: int) -> None:
         raise ConnectionError("broker unreachable")
 
     monkeypatch.setattr(tasks.deliver_due_task, "delay", broker_down)
     clear_wake("agency-c")
     assert wake_deliveries(["agency-c"]) == 0
-    assert take_wake("agency-c") is True  # the next wake (the sweep's) sends it
+    assert take_wake("agency-c") == 0  # the next wake (the sweep's) sends it, in the same slot
     clear_wake("agency-c")
 
 
 @pytest.mark.usefixtures("broker")
-def test_a_running_delivery_task_keeps_its_flag_until_nothing_is_due(
+def test_a_running_delivery_task_keeps_its_slot_until_nothing_is_due_and_calls_help_on_a_backlog(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """While it finds work, intake's wakes send nothing (their referrals join its next batch);
-    it clears the flag only when a claim finds nothing, then claims once more."""
+    """While it finds work it holds its slot, so intake's wakes join its next batches; a full
+    batch (a backlog) wakes the agency's second slot, once; the task gives its slot back only
+    when a claim finds nothing, then claims once more."""
     from hub.worker import tasks
 
     agreement = "busy-agency"
     D = DeliveryOutcome.DELIVERED
     rounds = [[D] * 20, [D] * 3, [], [D], [], []]
-    flag_set_at_claim: list[bool] = []
+    slot_held_at_claim: list[bool] = []
+    helpers: list[tuple[object, ...]] = []
+    flags = shared_redis()
+    assert flags is not None
 
     def claim(agreement_id: str, *args: object, **kwargs: object) -> list[DeliveryOutcome]:
         assert agreement_id == agreement
-        flagged = not take_wake(agreement)  # an intake's wake right now
-        if not flagged:
-            clear_wake(agreement)  # (it would have sent a task: undo, this test sends none)
-        flag_set_at_claim.append(flagged)
+        slot_held_at_claim.append(bool(flags.exists(WAKE_KEY.format(agreement))))
         return rounds.pop(0)
 
     monkeypatch.setattr(tasks, "deliver_due", claim)
-    clear_wake(agreement)
-    assert take_wake(agreement)  # the wake that sent this task
-    assert tasks.deliver_due_task(agreement) == 24
-    # Set through the full rounds; clear from the first empty claim on; the claim after the
-    # clearing found one more, so the task went on until two claims in a row found nothing.
-    assert flag_set_at_claim == [True, True, True, False, False, False]
+    monkeypatch.setattr(tasks.deliver_due_task, "delay", lambda *args: helpers.append(args))
+    for slot in range(2):
+        clear_wake(agreement, slot)
+    assert take_wake(agreement) == 0  # the wake that sent this task
+    assert tasks.deliver_due_task(agreement, 0) == 24
+    # Held through the full rounds; given back from the first empty claim on; the claim after
+    # that found one more, so the task went on until two claims in a row found nothing.
+    assert slot_held_at_claim == [True, True, True, False, False, False]
     assert rounds == []
-    assert take_wake(agreement)  # nothing left set behind it
-    clear_wake(agreement)
+    assert helpers == [(agreement, 1)]  # the full batch called a second worker in
+    assert not flags.exists(WAKE_KEY.format(agreement))  # nothing of its own left set
+    clear_wake(agreement, 1)
 
 
 @pytest.mark.usefixtures("broker")

@@ -12,6 +12,7 @@ import pytest
 from tests.core.waiting import wait_for, wait_for_states
 from tests.support.fixtures import PUSHES, Sandboxes
 from tests.support.requests import citizen_request
+from tests.support.tickets import assert_one_ticket_each
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -75,15 +76,21 @@ def test_an_agency_down_for_good_ends_in_delivery_failed_after_the_retry_limit(
     assert "gave up after 4 attempts" in body["referrals"][0]["last_error"]
 
 
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "garbage",  # an HTML page instead of the answer, before the CRM opened anything
+        "created_then_garbage",  # the CRM opened the ticket, then answered with an HTML page
+    ],
+)
 def test_garbage_from_the_agency_is_retried_and_never_opens_a_second_ticket(
-    api: httpx.Client, clean_sandboxes: Sandboxes
+    api: httpx.Client, clean_sandboxes: Sandboxes, garbage: str
 ) -> None:
-    before = clean_sandboxes.water.tickets.stats()
-    clean_sandboxes.water.faults.set("garbage", 1, 0, **PUSHES)  # pushes only
+    clean_sandboxes.water.faults.set(garbage, 1, 0, **PUSHES)  # pushes only
     code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
-    wait_for_states(api, code, ["resolved"])
-    after = clean_sandboxes.water.tickets.stats()
-    assert after.duplicates == before.duplicates == 0
+    body = wait_for_states(api, code, ["resolved"])
+    assert body["referrals"][0]["attempts"] == 2  # the garbage, then the retry
+    assert_one_ticket_each(clean_sandboxes.water.tickets, [body["referrals"][0]["reference"]])
 
 
 def test_a_returned_case_is_rerouted_to_the_next_agency_that_covers_it(

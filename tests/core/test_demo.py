@@ -26,6 +26,10 @@ def test_the_demo_runs_with_no_servers_and_every_request_reaches_its_state(tmp_p
     assert result.returncode == 0, output[-4000:]
     assert "every request reached its expected state" in output
     assert "23 requests" in output and "1 duplicate" in output
+    # The README says how many requests the demo submits: the number it just printed.
+    printed = re.search(r"summary \(\d+s\): (\d+) requests", output)
+    readme = " ".join((REPO_ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert printed and f"submits {printed.group(1)} Persian sample requests" in readme
     # The late complaint's ladder: escalated, a violation, the citizen's SMS, mail to the offices.
     ladder = re.search(
         r"deadlines: (\d+) escalation steps, (\d+) violation\(s\) recorded, .*?"

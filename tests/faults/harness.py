@@ -1,6 +1,7 @@
 """A whole hub in real processes, for breaking on purpose: the fault-injection harness.
 
-``Cluster`` starts, against a PostgreSQL database and a Redis of its own: the API
+``Cluster`` starts, against a PostgreSQL database and a Redis of its own (and, with
+``broker="rabbitmq"``, a RabbitMQ node of its own: ``tests.support.private_rabbitmq``): the API
 (``python -m hub serve``), several workers (``python -m hub worker``), two beats (the sweeps are
 safe to run twice: they claim with ``FOR UPDATE SKIP LOCKED``), and a REST agency sandbox served
 from this process on a fixed port (so it can be stopped and started again with its tickets kept).
@@ -39,6 +40,7 @@ from hub.core.settings import REPO_ROOT
 from hub.sandbox.rest import RestSandboxApp, RestSandboxSettings, create_app
 from hub.sandbox.server import BackgroundServer, free_port
 from tests.support.agreements import SAMPLES
+from tests.support.private_rabbitmq import PrivateRabbitMQ
 from tests.support.requests import citizen_request, national_id
 
 AGREEMENT = "golestan-water"
@@ -101,7 +103,7 @@ class Cluster:
         self.redis_port = free_port()
         self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
         self.broker = broker
-        self.vhost = f"samad_faults_{os.getpid()}_{self.redis_port}"
+        self._rabbitmq: PrivateRabbitMQ | None = None
         self.api_port = free_port()
         self.sandbox_port = free_port()
         self.worker_count = workers
@@ -123,8 +125,8 @@ class Cluster:
 
     @property
     def broker_url(self) -> str:
-        if self.broker == "rabbitmq":
-            return f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
+        if self._rabbitmq is not None:
+            return self._rabbitmq.url
         return self.redis_url
 
     def env(self) -> dict[str, str]:
@@ -156,8 +158,7 @@ class Cluster:
         self.start_agency()
         self.start_redis()
         if self.broker == "rabbitmq":
-            self._rabbitmqctl("add_vhost", self.vhost)
-            self._rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
+            self._rabbitmq = PrivateRabbitMQ().start()
         self._create_database()
         self.token = self._operator_token()
         api = self._spawn("api", ["serve", "--port", str(self.api_port)])
@@ -184,12 +185,13 @@ class Cluster:
                 process.wait()
         self.stop_redis()
         self.stop_agency()
+        if self._rabbitmq is not None:
+            self._rabbitmq.stop()  # its queues go with it, kept or not
+            self._rabbitmq = None
         if keep:
             return
         with psycopg.connect(self._admin_dsn(), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
-        if self.broker == "rabbitmq":
-            self._rabbitmqctl("delete_vhost", self.vhost)
         shutil.rmtree(self.root, ignore_errors=True)
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
@@ -232,9 +234,6 @@ class Cluster:
             cwd=REPO_ROOT, env=self.env(), check=True, capture_output=True, text=True,
         )  # fmt: skip
         return made.stdout.strip().splitlines()[-1]
-
-    def _rabbitmqctl(self, *args: str) -> None:
-        subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True)
 
     def _wait_for_api(self, api: subprocess.Popen[bytes], timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
@@ -491,12 +490,7 @@ class Cluster:
 
     def _agency_tickets(self) -> list[tuple[str, str]]:
         """(ticket id, the referral reference it carries) of every ticket the agency opened."""
-        tickets = []
-        for number in range(1, self.agency.tickets.stats().tickets + 1):
-            ticket = self.agency.tickets.get(f"WTR-{self.agency.tickets._year}-{number:06d}")
-            if ticket is not None:
-                tickets.append((ticket.id, str(ticket.data.get("ref"))))
-        return tickets
+        return [(ticket.id, str(ticket.data.get("ref"))) for ticket in self.agency.tickets.opened()]
 
     def _check_agency(
         self,
@@ -504,7 +498,6 @@ class Cluster:
         referrals: list[tuple[Any, ...]],
         tickets: list[tuple[str, str]],
     ) -> None:
-        verdict.agency_duplicates = self.agency.tickets.stats().duplicates
         verdict.tickets = len(tickets)
         by_reference = {r[2]: r for r in referrals}
         refs: Counter[str] = Counter()
@@ -514,7 +507,8 @@ class Cluster:
             in_flight = row is not None and row[3] in IN_FLIGHT and row[4] is None
             if row is None or (row[4] != ticket_id and not in_flight):
                 verdict.orphan_tickets.append(f"{ticket_id} ({reference})")
-        verdict.agency_duplicates += sum(n - 1 for n in refs.values() if n > 1)
+        # Counted here, ticket by ticket: a second ticket for one reference is a duplicate.
+        verdict.agency_duplicates = sum(n - 1 for n in refs.values() if n > 1)
 
     def _check_updates(self, verdict: Verdict) -> None:
         rows = self._query(

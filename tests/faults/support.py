@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import jdatetime
-
 from hub.sandbox.rest import RestSandboxApp
 from tests.support.agreements import SAMPLES
 
@@ -50,10 +48,4 @@ def write_roads_agreement(
 
 def tickets_for(app: RestSandboxApp, reference: str) -> list[str]:
     """The ids of the tickets the agency sandbox opened for one referral (by its ``ref``)."""
-    year = jdatetime.date.today().year
-    found = []
-    for number in range(1, app.tickets.stats().tickets + 1):
-        ticket = app.tickets.get(f"{app.tickets.prefix}-{year}-{number:06d}")
-        if ticket is not None and ticket.data.get("ref") == reference:
-            found.append(ticket.id)
-    return found
+    return [ticket.id for ticket in app.tickets.tickets_for(reference)]

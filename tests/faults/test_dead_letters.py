@@ -27,6 +27,7 @@ from tests.core.waiting import wait_for
 from tests.faults.support import tickets_for, write_roads_agreement
 from tests.support.cli import samad_hub
 from tests.support.requests import citizen_request
+from tests.support.tickets import assert_one_ticket_each
 
 pytestmark = [pytest.mark.usefixtures("worker"), pytest.mark.timeout(600)]
 ATTEMPTS = 3
@@ -208,8 +209,7 @@ def test_referrals_resend_id_delivers_it_once_and_a_second_resend_changes_nothin
     assert "1 referral(s) back in the delivery queue" in resent.stdout
     assert again.returncode == 1
     assert "neither failed nor unconfirmed" in again.stdout
-    assert len(tickets_for(agency.app, referral.reference)) == 1
-    assert agency.app.tickets.stats().duplicates == 0
+    assert_one_ticket_each(agency.app.tickets, [referral.reference])
     reasons = _reasons(referral.id)
     assert any(r.startswith("delivery_failed→pending cli: resent by cli after 3") for r in reasons)
     with session_scope() as session:
@@ -230,9 +230,7 @@ def test_referrals_resend_agency_sends_every_failed_referral_of_that_agency_and_
 
     assert resent.returncode == 0, resent.stdout + resent.stderr
     assert "3 referral(s) back in the delivery queue" in resent.stdout
-    for referral in mine:
-        assert len(tickets_for(agency.app, referral.reference)) == 1
-    assert agency.app.tickets.stats().duplicates == 0
+    assert_one_ticket_each(agency.app.tickets, [referral.reference for referral in mine])
     assert _state(others[0].id) == "delivery_failed"
     assert tickets_for(agency.app, others[0].reference) == []
 
@@ -257,9 +255,7 @@ def test_the_admin_api_lists_and_resends_a_dead_letter_once(
     assert answer.status_code == 200 and answer.json() == {"resent": [first.id]}
     assert again.status_code == 404
     assert by_agency.json() == {"resent": [second.id]}
-    assert len(tickets_for(agency.app, first.reference)) == 1
-    assert len(tickets_for(agency.app, second.reference)) == 1
-    assert agency.app.tickets.stats().duplicates == 0
+    assert_one_ticket_each(agency.app.tickets, [first.reference, second.reference])
     assert any("resent by admin-api" in r for r in _reasons(first.id))
 
 

@@ -125,9 +125,11 @@ def test_it_refuses_a_submission_that_is_not_an_object() -> None:
 @pytest.mark.parametrize(
     ("received_at", "says"),
     [
-        ("0001-01-01T00:00:00+00:03", "before 2000"),  # once a 500: out of range in UTC
-        ("1999-12-31T23:59:59+00:00", "before 2000"),
-        ("2999-01-01T00:00:00+03:30", "future"),
+        ("0001-01-01T00:00:00+00:03", "out of range"),  # once a 500: out of range in UTC
+        ("9999-12-31T23:00:00-10:00", "out of range"),  # beyond what datetime holds in UTC
+        ("1999-12-31T23:59:59+00:00", "out of range: give a moment from 2000-01-01"),
+        ("2999-01-01T00:00:00+03:30", "out of range"),
+        ("2099-01-01T00:00:00+03:30", "must not be in the future"),
     ],
 )
 def test_a_received_at_the_hub_cannot_count_from_is_refused_naming_it(received_at, says) -> None:

@@ -19,6 +19,7 @@ import yaml
 from tests.core.waiting import wait_for_states
 from tests.replies.agency import MailAgency, Referred
 from tests.replies.reading import attachments_of, messages_of
+from tests.support.problems import said
 from tests.support.requests import citizen_request
 
 pytestmark = [pytest.mark.usefixtures("worker"), pytest.mark.timeout(120)]
@@ -109,9 +110,9 @@ def test_a_wrong_mobile_or_another_requests_letter_is_answered_like_an_unknown_c
     not_mine = citizen(f"/v1/requests/{mine.code}/letters/{others['id']}")
 
     assert wrong_lookup.status_code == unknown_lookup.status_code == 404
-    assert wrong_lookup.json() == unknown_lookup.json()
+    assert said(wrong_lookup) == said(unknown_lookup)
     assert wrong.status_code == no_mobile.status_code == unknown.status_code == 404
-    assert wrong.json() == no_mobile.json() == unknown.json() == unknown_lookup.json()
+    assert said(wrong) == said(no_mobile) == said(unknown) == said(unknown_lookup)
     assert not_mine.status_code == 404 and OTHERS not in not_mine.content
 
 

@@ -16,6 +16,7 @@ TICKET = {
     "title": "قطعی آب",
     "description": "از دیروز آب قطع است",
     "caller": {"mobile": "09111234567"},
+    "ref": "R-1405-0000001-1",  # the referral it is for: a second ticket for it is a duplicate
 }
 
 

@@ -1,4 +1,6 @@
-"""The event log is tamper-evident: sealed into a hash chain that `samad-hub audit verify` walks."""
+"""The event log is tamper-evident: sealed into a keyed chain that `samad-hub audit verify` walks,
+on the run's shared database, with the API writing and the worker sealing (the tampering itself is
+tried on private databases, in test_audit_tampering.py)."""
 
 from __future__ import annotations
 
@@ -12,15 +14,14 @@ import pytest
 
 from hub.core.settings import REPO_ROOT
 from hub.db.session import session_scope
-from hub.supervision.audit import seal, verify
+from hub.supervision.audit import seal
+from hub.supervision.audit_verify import verify
 from tests.support.requests import citizen_request
 
 
 def _seal_all() -> None:
-    while True:
-        with session_scope() as session:
-            if not seal(session):
-                return
+    while seal():
+        pass
 
 
 def _verify_cli() -> subprocess.CompletedProcess[str]:
@@ -90,7 +91,7 @@ def test_verify_names_the_place_of_an_event_deleted_from_the_chain(sealed_log: l
     with psycopg.connect(_dsn()) as conn:
         row = conn.execute(
             "SELECT id, seq, kind, request_id, referral_id, from_state, to_state, actor, data,"
-            " created_at, chain_hash FROM events WHERE id = %s",
+            " created_at, chain_hash, row_mac FROM events WHERE id = %s",
             (sealed_log[-2],),
         ).fetchone()
         assert row is not None
@@ -103,7 +104,7 @@ def test_verify_names_the_place_of_an_event_deleted_from_the_chain(sealed_log: l
         with psycopg.connect(_dsn()) as conn:
             conn.execute(
                 "INSERT INTO events (id, seq, kind, request_id, referral_id, from_state, to_state,"
-                " actor, data, created_at, chain_hash) VALUES"
-                " (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s)",
-                (*row[:8], psycopg.types.json.Jsonb(row[8]), row[9], row[10]),
+                " actor, data, created_at, chain_hash, row_mac) VALUES"
+                " (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s)",
+                (*row[:8], psycopg.types.json.Jsonb(row[8]), *row[9:]),
             )

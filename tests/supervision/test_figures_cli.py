@@ -72,7 +72,7 @@ def test_a_month_repaired_by_hand_shows_the_repair_after_refresh_rebuild(databas
     assert _received_and_failed(agency) == (2, 1)
 
 
-def test_a_quarter_is_refreshed_month_by_month() -> None:
+def test_a_quarter_is_refreshed_month_by_month(database: str) -> None:
     done = _cli("refresh", "1395-Q2")
     assert done.returncode == 0, done.stderr
     assert "1395-Q2: 3 month(s) refreshed" in done.stdout

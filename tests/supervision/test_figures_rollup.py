@@ -4,20 +4,22 @@ Random referrals (fixed seed) of three agencies the registry does not know, rece
 1397 to Ordibehesht 1398 — across a year's end and Iran's summer-time change of 1398-01-02, with
 some received exactly at, and a second before, a Tehran midnight. No other test writes there.
 Each period is asked through :func:`hub.supervision.figures.figures` and
-:func:`hub.supervision.figures.trend` (which read
-the roll-up by day and by month) and worked out here row by row from the tables; every figure must
-be equal, percentiles included (the same histogram buckets, see
-``hub/supervision/figures/histogram.py``).
+:func:`hub.supervision.figures.trend` (which read the roll-up by day and by month) and worked out
+here row by row from the tables, with nothing of the hub's own arithmetic: each period's bounds
+are Tehran midnights written below as UTC literals (:data:`BOUNDS`), and percentiles are exact
+nearest ranks of the raw working seconds. Every count must be equal; a percentile must be within
+the precision the roll-up promises (``hub/supervision/figures/histogram.py``: 1 %, or 30 seconds
+under a minute, then rounded to 0.01 h).
 """
 
 from __future__ import annotations
 
 import random
 import secrets
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jdatetime
 import pytest
@@ -34,7 +36,6 @@ from hub.db.models_figures import FigureDay
 from hub.db.session import get_engine, session_scope
 from hub.db.types import utcnow
 from hub.supervision.figures import Figures, Period, current_month, figures, parse_period, trend
-from hub.supervision.figures.histogram import bucket_of, bucket_value
 from hub.supervision.figures.rollup import refresh
 from tests.supervision.known_data import stored_request
 
@@ -56,6 +57,52 @@ PERIODS = [
     "2019-03-21..2019-04-04",  # Gregorian days
     "1398-01",  # whole months, for comparison
     "1397",
+]
+
+
+class Bounds(NamedTuple):
+    """A period as the supervising office means it: its label, [start, end) in UTC."""
+
+    label: str
+    start: datetime
+    end: datetime
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+# Every period these tests ask about, worked out by hand: Jalali day → Gregorian day (Nowruz 1397
+# and 1398 fell on 2018-03-21 and 2019-03-21, Nowruz 1399 on 2020-03-20; months 1–6 have 31 days,
+# 7–11 have 30, Esfand 1397 29), then Tehran midnight → UTC: +03:30, but +04:30 from 2 Farvardin
+# to 30 Shahrivar (Iran's summer time until 2022, which began at midnight: 1398-01-02 is the
+# 23-hour day 2019-03-21T20:30Z – 2019-03-22T19:30Z). Both ends of a range are included.
+BOUNDS = {
+    text: Bounds(text, _utc(start), _utc(end))
+    for text, start, end in [
+        ("1398-01-05..1398-02-20", "2019-03-24T19:30", "2019-05-10T19:30"),
+        ("1397-12-15..1398-01-10", "2019-03-05T20:30", "2019-03-30T19:30"),
+        ("1398-01-10..1398-01-20", "2019-03-29T19:30", "2019-04-09T19:30"),
+        ("1398-01-02..1398-01-02", "2019-03-21T20:30", "2019-03-22T19:30"),
+        ("1397-12-29..1397-12-29", "2019-03-19T20:30", "2019-03-20T20:30"),
+        ("1397-11-20..1398-11-19", "2019-02-08T20:30", "2020-02-08T20:30"),
+        ("2019-03-21..2019-04-04", "2019-03-20T20:30", "2019-04-04T19:30"),
+        ("1398-01", "2019-03-20T20:30", "2019-04-20T19:30"),
+        ("1397", "2018-03-20T20:30", "2019-03-20T20:30"),
+        ("1398-02", "2019-04-20T19:30", "2019-05-21T19:30"),
+        ("1398-Q1", "2019-03-20T20:30", "2019-06-21T19:30"),
+        ("1398", "2019-03-20T20:30", "2020-03-19T20:30"),
+        ("1397-12-20..1398-02-31", "2019-03-10T20:30", "2019-05-21T19:30"),
+        ("1398-02-15..1398-02-15", "2019-05-04T19:30", "2019-05-05T19:30"),
+        ("1398-01-25..1398-02-10", "2019-04-13T19:30", "2019-04-30T19:30"),
+    ]
+}
+TREND = "1397-12-15..1398-02-05"
+# The Jalali months TREND touches, each cut to it.
+TREND_MONTHS = [
+    Bounds("1397-12", _utc("2019-03-05T20:30"), _utc("2019-03-20T20:30")),
+    Bounds("1398-01", _utc("2019-03-20T20:30"), _utc("2019-04-20T19:30")),
+    Bounds("1398-02", _utc("2019-04-20T19:30"), _utc("2019-04-25T19:30")),
 ]
 
 
@@ -189,13 +236,41 @@ def _pct(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
-def _percentile_hours(seconds: list[int], fraction: float) -> float | None:
-    """Nearest rank over the histogram buckets, as the roll-up reads it."""
+def _nearest_rank(seconds: list[int], percent: int) -> int | None:
+    """The exact nearest-rank percentile: the smallest value at least ``percent`` % of the values
+    are at or below — the ``ceil(percent · n / 100)``-th smallest (integers: no float rounding)."""
     if not seconds:
         return None
-    buckets = sorted(bucket_of(s) for s in seconds)
-    rank = next(i for i in range(len(buckets)) if i + 1 >= fraction * len(buckets))
-    return round(bucket_value(buckets[rank]) / 3600.0, 2)  # type: ignore[operator]
+    rank = -(-percent * len(seconds) // 100)
+    return sorted(seconds)[rank - 1]
+
+
+PERCENTILES = ("view_median_hours", "view_p90_hours", "resolve_median_hours", "resolve_p90_hours")
+
+
+@dataclass(frozen=True)
+class Worked:
+    """One row worked out from the tables: every count, and the percentiles exact in seconds."""
+
+    counts: dict[str, Any]  # the fields of Figures but the percentiles
+    seconds: dict[str, int | None]  # each percentile of PERCENTILES, exact
+
+
+def _close_enough(hours: float | None, exact_seconds: int | None) -> bool:
+    """Within the roll-up's promise: 1 % (30 s under a minute), then rounded to 0.01 h."""
+    if exact_seconds is None or hours is None:
+        return hours is None and exact_seconds is None
+    exact = exact_seconds / 3600
+    precision = 30 / 3600 if exact_seconds < 60 else 0.01 * exact
+    return abs(hours - exact) <= precision + 0.005 + 1e-9
+
+
+def _assert_matches(row: Figures, worked: Worked, context: object) -> None:
+    reported = asdict(row)
+    for name in PERCENTILES:
+        hours, exact = reported.pop(name), worked.seconds[name]
+        assert _close_enough(hours, exact), f"{context} {name}: {hours} h, exactly {exact} s"
+    assert reported == worked.counts, context
 
 
 def _deadline(done: Any, due: Any, unresolved: bool, now: datetime) -> tuple[int, int]:
@@ -207,7 +282,7 @@ def _deadline(done: Any, due: Any, unresolved: bool, now: datetime) -> tuple[int
     return 0, int(unresolved and due < now)
 
 
-def _worked(session: Session, period: Period, agency: str | None, now: datetime = NOW) -> Figures:
+def _worked(session: Session, period: Bounds, agency: str | None, now: datetime = NOW) -> Worked:
     def where(column: Any, table: Any) -> list[Any]:
         found = [column >= period.start, column < period.end]
         return found + ([table.agreement_id == agency] if agency else [])
@@ -232,7 +307,7 @@ def _worked(session: Session, period: Period, agency: str | None, now: datetime 
     )
     feedback = session.scalars(select(Feedback).where(*where(Feedback.created_at, Feedback))).all()
     ratings = [f.rating for f in feedback if f.rating is not None]
-    return Figures(
+    counts = Figures(
         period=period.label,
         agreement_id=agency,
         received=len(refs),
@@ -241,10 +316,6 @@ def _worked(session: Session, period: Period, agency: str | None, now: datetime 
         viewed_on_time_pct=_pct(*met["view"]),
         acted_on_time_pct=_pct(*met["act"]),
         resolved_on_time_pct=_pct(*met["result"]),
-        view_median_hours=_percentile_hours(view, 0.5),
-        view_p90_hours=_percentile_hours(view, 0.9),
-        resolve_median_hours=_percentile_hours(resolve, 0.5),
-        resolve_p90_hours=_percentile_hours(resolve, 0.9),
         overdue_now=_overdue(session, agency, now),
         violations=violations or 0,
         delivery_failures=sum(r.state == "delivery_failed" for r in refs),
@@ -252,6 +323,13 @@ def _worked(session: Session, period: Period, agency: str | None, now: datetime 
         ratings=len(ratings),
         reopen_rate_pct=_pct(sum(f.reopened for f in feedback), resolved),
     )
+    seconds = {
+        "view_median_hours": _nearest_rank(view, 50),
+        "view_p90_hours": _nearest_rank(view, 90),
+        "resolve_median_hours": _nearest_rank(resolve, 50),
+        "resolve_p90_hours": _nearest_rank(resolve, 90),
+    }
+    return Worked({k: v for k, v in asdict(counts).items() if k not in PERCENTILES}, seconds)
 
 
 def _overdue(session: Session, agency: str | None, now: datetime) -> int:
@@ -277,42 +355,41 @@ def _before(due: datetime | None, now: datetime) -> bool:
 def _assert_board_is_worked_out(
     period_text: str, also: tuple[str, ...] = (), url: str | None = None, now: datetime = NOW
 ) -> None:
-    period = parse_period(period_text)
     agencies = [*AGENCIES, *SPARSE, *also]
     with session_scope(url) as session:
-        board = figures(session, period, agreement_ids=agencies, now=now)
+        board = figures(session, parse_period(period_text), agreement_ids=agencies, now=now)
     with session_scope(url) as session:
         for agency in agencies:
-            worked = _worked(session, period, agency, now)
             row = next(a for a in board.agencies if a.agreement_id == agency)
-            assert asdict(row) == asdict(worked), (period_text, agency)
-        province = asdict(_worked(session, period, None, now))
-    assert asdict(board.province) == province, period_text
-
-
-def _assert_agency_is_worked_out(period_text: str, agency: str) -> None:
-    """Only ``agency``'s row: for periods other tests (and the session's worker) write in too."""
-    period = parse_period(period_text)
-    with session_scope() as session:
-        board = figures(session, period, agreement_ids=[agency], now=NOW)
-    with session_scope() as session:
-        row = next(a for a in board.agencies if a.agreement_id == agency)
-        assert asdict(row) == asdict(_worked(session, period, agency)), period_text
+            worked = _worked(session, BOUNDS[period_text], agency, now)
+            _assert_matches(row, worked, (period_text, agency))
+        province = _worked(session, BOUNDS[period_text], None, now)
+        _assert_matches(board.province, province, (period_text, "province"))
 
 
 def _assert_trend_is_worked_out(
-    period_text: str, agency: str | None, url: str | None = None, now: datetime = NOW
+    agency: str | None, url: str | None = None, now: datetime = NOW
 ) -> None:
-    period = parse_period(period_text)
+    """The trend over :data:`TREND`, month by month."""
     with session_scope(url) as session:
-        months = trend(session, period, agency, now=now)
+        months = trend(session, parse_period(TREND), agency, now=now)
+    assert [month.period for month in months] == [cut.label for cut in TREND_MONTHS]
     with session_scope(url) as session:
-        for month, cut in zip(months, period.months(), strict=True):
-            worked = asdict(_worked(session, cut, agency, now)) | {"overdue_now": 0}
-            assert asdict(month) == worked, (period_text, cut.label)
+        for month, cut in zip(months, TREND_MONTHS, strict=True):
+            worked = _worked(session, cut, agency, now)
+            _assert_matches(month, Worked(worked.counts | {"overdue_now": 0}, worked.seconds), cut)
 
 
 # --- the tests ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", list(BOUNDS))
+def test_the_hub_reads_each_period_as_the_tehran_midnights_worked_out_by_hand(text: str) -> None:
+    assert parse_period(text) == Period(*BOUNDS[text])
+
+
+def test_a_range_is_cut_into_the_jalali_months_worked_out_by_hand() -> None:
+    assert parse_period(TREND).months() == [Period(*cut) for cut in TREND_MONTHS]
 
 
 @pytest.mark.parametrize("period", PERIODS)
@@ -326,7 +403,7 @@ def test_figures_of_a_period_equal_the_figures_worked_from_referrals(
 def test_a_trend_over_days_that_cut_months_equals_each_cut_worked_from_referrals(
     rng: random.Random, agency: str | None
 ) -> None:
-    _assert_trend_is_worked_out("1397-12-15..1398-02-05", agency)
+    _assert_trend_is_worked_out(agency)
 
 
 @pytest.mark.parametrize("period", ["1398-01", "1398-01-05..1398-02-20", "1397-12-15..1398-01-10"])
@@ -340,8 +417,8 @@ def test_figures_asked_while_some_deadlines_are_not_due_yet_equal_those_worked_f
 def test_a_trend_asked_while_some_deadlines_are_not_due_yet_equals_each_month_worked_out(
     rng: random.Random,
 ) -> None:
-    _assert_trend_is_worked_out("1397-12-15..1398-02-05", None, now=_on(1398, 1, 12, 9))
-    _assert_trend_is_worked_out("1397-12-15..1398-02-05", AGENCIES[1], now=_on(1398, 1, 3, 9))
+    _assert_trend_is_worked_out(None, now=_on(1398, 1, 12, 9))
+    _assert_trend_is_worked_out(AGENCIES[1], now=_on(1398, 1, 3, 9))
 
 
 def test_an_agency_whose_referrals_all_fall_on_days_a_range_leaves_out_is_not_listed(
@@ -363,7 +440,7 @@ def test_a_range_of_days_is_read_from_the_roll_up_of_days(rng: random.Random) ->
             select(func.sum(FigureDay.received)).where(FigureDay.day == "1398-01-02")
         )
     with session_scope() as session:
-        assert stored == _worked(session, period, None).received > 0
+        assert stored == _worked(session, BOUNDS[period.label], None).counts["received"] > 0
 
 
 def test_figures_follow_referrals_changed_and_added_after_the_roll_up_was_built(
@@ -390,7 +467,7 @@ def test_figures_follow_referrals_changed_and_added_after_the_roll_up_was_built(
             referral.state = "resolved"
     for period in PERIODS:
         _assert_board_is_worked_out(period)
-    _assert_trend_is_worked_out("1397-12-15..1398-02-05", None)
+    _assert_trend_is_worked_out(None)
 
 
 def test_a_quarter_and_a_year_follow_one_agency_changed_in_one_month_and_another_in_the_next(
@@ -475,7 +552,7 @@ def test_a_violation_and_feedback_written_later_with_their_referral_show_after_t
     rng: random.Random,
 ) -> None:
     agency = "figures-r9"  # no other test writes for r9
-    periods, cut = ("1398-02", "1398-01-25..1398-02-10"), "1397-12-15..1398-02-05"
+    periods, cut = ("1398-02", "1398-01-25..1398-02-10"), TREND
     with session_scope() as session:
         _plain(session, agency, _on(1398, 1, 20, 9), worked=True)
     _build_roll_up(periods, (cut,), agency)
@@ -487,7 +564,7 @@ def test_a_violation_and_feedback_written_later_with_their_referral_show_after_t
         referral.next_deadline_at = NOW  # the deadline sweep and a reopen move their referral
     for period in periods:
         _assert_board_is_worked_out(period, also=(agency,))
-    _assert_trend_is_worked_out(cut, agency)
+    _assert_trend_is_worked_out(agency)
     with session_scope() as session:
         row = figures(session, parse_period(periods[1]), now=NOW).agencies
     r9 = next(a for a in row if a.agreement_id == agency)
@@ -516,13 +593,21 @@ def test_a_violation_and_feedback_the_hub_stamps_now_for_an_old_referral_show_af
             utcnow()
         )  # what the escalation sweep and hub.intake.feedback write: the moment of writing
         _violation_and_feedback(session, referral, at, at, rating=5, reopened=False, updated_at=at)
+    # Worked by hand: r10's one referral was received in 1398, so a period around now holds only
+    # its violation and its rating of 5 — nothing received, resolved, viewed or late.
+    only_these = {"violations": 1, "ratings": 1, "satisfaction_avg": 5.0}
     for period in periods:
-        _assert_agency_is_worked_out(period, agency)
-    _assert_trend_is_worked_out(cut, agency)
+        with session_scope() as session:
+            board = figures(session, parse_period(period), agreement_ids=[agency], now=NOW)
+        r10 = next(a for a in board.agencies if a.agreement_id == agency)
+        assert asdict(r10) == asdict(Figures(r10.period, agency, **only_these)), period
     with session_scope() as session:
-        board = figures(session, parse_period(cut), agreement_ids=[agency], now=NOW)
-    r10 = next(a for a in board.agencies if a.agreement_id == agency)
-    assert (r10.received, r10.violations, r10.ratings, r10.satisfaction_avg) == (0, 1, 1, 5.0)
+        months = trend(session, parse_period(cut), agency, now=NOW)
+    assert len(months) >= 2  # forty days cut at least two Jalali months
+    assert [m.received for m in months] == [0] * len(months)
+    assert sum(m.violations for m in months) == sum(m.ratings for m in months) == 1
+    [now_month] = [m for m in months if m.ratings]
+    assert asdict(now_month) == asdict(Figures(now_month.period, agency, **only_these))
 
 
 def test_on_a_fresh_sqlite_hub_the_figures_equal_the_figures_worked_from_referrals(
@@ -541,6 +626,6 @@ def test_on_a_fresh_sqlite_hub_the_figures_equal_the_figures_worked_from_referra
             _add_referrals(session, rng, 40)  # with violations and feedback, in built months
         for period in periods:
             _assert_board_is_worked_out(period, url=url)
-        _assert_trend_is_worked_out("1397-12-15..1398-02-05", None, url=url)
+        _assert_trend_is_worked_out(None, url=url)
     finally:
         get_engine(url).dispose()

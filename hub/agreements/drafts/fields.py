@@ -18,9 +18,9 @@ from hub.agreements.drafts.commented import Block, Entry
 from hub.agreements.drafts.description import InputField
 from hub.agreements.drafts.guesses import guess_input
 from hub.agreements.mapping import CITIZEN_FIELDS
-from hub.core.settings import REPO_ROOT
+from hub.core.shipped import SCHEMAS_DIR
 
-REQUEST_SCHEMA = REPO_ROOT / "schemas" / "request.schema.json"
+REQUEST_SCHEMA = SCHEMAS_DIR / "request.schema.json"
 
 DEFAULT_SHARED = ("first_name", "last_name", "mobile")
 FILL_REQUIRED = "required: a request field (JMESPath) or {const: …} — لازم: منبع این فیلد؟"

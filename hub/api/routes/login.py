@@ -2,7 +2,9 @@
 
 The login form itself is protected from cross-site posting by a double-submit token (a
 ``SameSite=Strict`` cookie and the same value in the form); logging out needs the session's
-CSRF token. Failed logins are rate-limited per client address.
+CSRF token. Failed logins are counted per client address and per user name; while either is
+over its rate every attempt gets the same 429 and no password is checked, so the answer never
+tells a guesser that a guess was right.
 """
 
 from __future__ import annotations
@@ -17,15 +19,16 @@ from jinja2 import Environment
 from hub.api.dashboard_auth import DashboardFormDep, safe_next
 from hub.api.deps import SessionDep
 from hub.auth.digest import same
-from hub.auth.errors import forbidden
+from hub.auth.errors import AccessDenied, forbidden
 from hub.auth.passwords import check_login
-from hub.auth.ratelimit import check
+from hub.auth.ratelimit import count, refuse_if_spent
 from hub.auth.roles import Role
 from hub.auth.sessions import SESSION_COOKIE, cookie_is_secure, end_login, start_login
 from hub.core.settings import get_settings
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard login"])
 LOGIN_CSRF_COOKIE = "samad_login_csrf"
+_LIMITED = "تلاش‌های ناموفق بیش از حد مجاز است؛ کمی بعد دوباره بکوشید"
 
 _PAGE = Environment(autoescape=True).from_string(
     """<!doctype html>
@@ -71,9 +74,19 @@ def login(
     if not same(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf_token):
         raise forbidden("the login form's CSRF token is missing or wrong")
     client = request.client.host if request.client else "unknown"
+    account = username.strip().lower()
+    settings = get_settings()
+    try:
+        refuse_if_spent(settings.login_rate_per_ip, "login-ip", client)
+        refuse_if_spent(settings.login_rate_per_account, "login-user", account)
+    except AccessDenied as limited:
+        page = _form(safe_next(next), _LIMITED, 429)
+        page.headers.update(limited.headers)
+        return page
     user = check_login(session, username, password)
     if user is None:
-        check(get_settings().login_rate_per_ip, "login-ip", client)
+        count(settings.login_rate_per_ip, "login-ip", client)
+        count(settings.login_rate_per_account, "login-user", account)
         return _form(safe_next(next), "نام کاربری یا گذرواژه نادرست است", 401)
     cookie, _ = start_login(session, user)
     session.commit()
@@ -84,7 +97,7 @@ def login(
     response.set_cookie(
         SESSION_COOKIE,
         cookie,
-        max_age=int(get_settings().session_hours * 3600),
+        max_age=int(settings.session_hours * 3600),
         httponly=True,
         samesite="lax",
         secure=cookie_is_secure(),

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Header, Query
 from fastapi import Request as HttpRequest
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from hub.api.auth import CitizenDep, CitizenOrStaffDep, OperatorDep, StaffDep
 from hub.api.citizen import citizen_letter, citizen_lookup
-from hub.api.deps import OffsetQuery, RegistryDep, RowId, SessionDep, SettingsDep
+from hub.api.deps import (
+    OffsetQuery,
+    RegistryDep,
+    RowId,
+    SessionDep,
+    SettingsDep,
+    query_range,
+)
 from hub.api.downloads import download
 from hub.api.presenters import event_view, referral_view, request_summary
 from hub.core.errors import NotFound
 from hub.core.states import ReferralState, RequestStatus
 from hub.db.models import Event, Referral, Request
 from hub.delivery.dispatch import agreements_of
+from hub.intake.idempotency import HEADER, register_once
 from hub.intake.schema import request_schema
-from hub.intake.submit import register
 from hub.intake.tracking import is_valid_tracking_code, normalize_tracking_code
 from hub.worker.tasks import wake_deliveries
 
@@ -30,7 +37,41 @@ _REQUEST_BODY = {
     "requestBody": {
         "required": True,
         "content": {"application/json": {"schema": dict(request_schema())}},
-    }
+    },
+    # OpenAPI links: what a client (and a stateful fuzzer) can do next with the filed request.
+    "responses": {
+        "201": {
+            "description": "Registered: its tracking code, and the referrals made",
+            "links": {
+                "LookUp": {
+                    "operationRef": "#/paths/~1v1~1requests~1{tracking_code}/get",
+                    "parameters": {"tracking_code": "$response.body#/tracking_code"},
+                },
+                "GiveFeedback": {
+                    "operationRef": "#/paths/~1v1~1requests~1{tracking_code}~1feedback/post",
+                    "parameters": {"tracking_code": "$response.body#/tracking_code"},
+                },
+                "SeeReferral": {
+                    "operationRef": (
+                        "#/paths/~1v1~1agencies~1{agreement}~1referrals~1{reference}/get"
+                    ),
+                    "parameters": {
+                        "agreement": "$response.body#/referrals/0/agreement_id",
+                        "reference": "$response.body#/referrals/0/reference",
+                    },
+                },
+                "UpdateReferral": {
+                    "operationRef": (
+                        "#/paths/~1v1~1agencies~1{agreement}~1referrals~1{reference}~1updates/post"
+                    ),
+                    "parameters": {
+                        "agreement": "$response.body#/referrals/0/agreement_id",
+                        "reference": "$response.body#/referrals/0/reference",
+                    },
+                },
+            },
+        }
+    },
 }
 
 
@@ -41,10 +82,34 @@ def submit(
     registry: RegistryDep,
     settings: SettingsDep,
     caller: OperatorDep,
+    answer: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            max_length=255,
+            description="a key of the caller's choosing (a UUID): sent again with the same "
+            "body, the call registers nothing new and answers as the first time did",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
-    """Register a citizen request; it is routed, and its referrals delivered in the background."""
-    result = register(session, payload, registry, settings, actor=caller.actor)
-    wake_deliveries(agreements_of(result.referrals))
+    """Register a citizen request; it is routed, and its referrals delivered in the background.
+
+    Send an ``Idempotency-Key``, and retry with the same key whenever the answer was not heard
+    (a timeout, a 503): the request is registered once."""
+    result, replayed = register_once(
+        session,
+        payload,
+        registry,
+        settings,
+        actor=caller.actor,
+        caller=caller.caller,
+        key=idempotency_key,
+    )
+    if replayed:
+        answer.headers["Idempotent-Replayed"] = "true"
+    else:
+        wake_deliveries(agreements_of(result.referrals))
     return {
         **request_summary(result.request),
         "duplicate_of": result.duplicate_of.tracking_code if result.duplicate_of else None,
@@ -131,6 +196,7 @@ def list_requests(
     offset: OffsetQuery = 0,
 ) -> dict[str, Any]:
     """Requests, newest first, filtered by agency, referral state, category and date range."""
+    received_from, received_to = query_range(received_from, received_to)
     query = select(Request)
     if agency or state:
         sub = select(Referral.request_id)
@@ -144,9 +210,9 @@ def list_requests(
     if category:
         query = query.where(Request.category == category)
     if received_from:
-        query = query.where(Request.received_at >= _aware(received_from))
+        query = query.where(Request.received_at >= received_from)
     if received_to:
-        query = query.where(Request.received_at < _aware(received_to))
+        query = query.where(Request.received_at < received_to)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = session.scalars(query.order_by(Request.id.desc()).limit(limit).offset(offset)).all()
     referrals = session.scalars(
@@ -157,8 +223,3 @@ def list_requests(
         by_request.setdefault(referral.request_id, []).append(referral_view(referral, registry))
     items = [{**request_summary(r), "referrals": by_request.get(r.id, [])} for r in page]
     return {"items": items, "total": total, "limit": limit, "offset": offset}
-
-
-def _aware(moment: datetime) -> datetime:
-    """Dates without an offset in a query are taken as UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -13,6 +13,7 @@ from hub.calendars.jalali import JalaliDateError
 from hub.core.errors import FieldError, NotFound, ValidationFailed
 from hub.db.types import utcnow
 from hub.supervision.figures import Figures, Period, current_month, figures, parse_period, trend
+from hub.supervision.figures.periods import FORMS_FA
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"])
 
@@ -29,7 +30,7 @@ def _period(text: str | None, default: Period) -> Period:
         return parse_period(text)
     except JalaliDateError as exc:
         raise ValidationFailed(
-            [FieldError(path="$.period", message=str(exc), message_fa="دوره نامعتبر است")]
+            [FieldError(path="$.period", message=str(exc), message_fa=FORMS_FA)]
         ) from exc
 
 

@@ -1,4 +1,10 @@
-"""The sandbox agency's SMTP server: receives referral mails and has the clerk answer them."""
+"""The sandbox agency's SMTP server: receives referral mails and has the clerk answer them.
+
+It can also be told to lose its answer to the next mails after it has taken them
+(:meth:`MailAgencySandbox.lose_answers`): ``drop`` closes the connection before the final ``250``
+of DATA — the mail is delivered and the sender cannot know it — and ``tempfail`` keeps the mail
+and still answers ``451`` ("try again later"), as a relay whose after-queue filter timed out does.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -19,6 +25,9 @@ from hub.sandbox.mail.delivery import MaildirDrop, ReplyDelivery
 from hub.sandbox.server import free_port
 
 log = logging.getLogger(__name__)
+LostAnswer = Literal["drop", "tempfail"]
+TEMPFAIL = "451 4.3.0 Temporary local problem, please try again later"
+REFERRAL_HEADER = "X-Samad-Referral"  # where the hub names the referral a mail carries
 
 
 class MailAgencySandbox:
@@ -50,6 +59,7 @@ class MailAgencySandbox:
         self._delivery = delivery
         self._clerk = Clerk(address, script)
         self._seen_ids: set[str] = set()
+        self._lost: tuple[LostAnswer, int] | None = None
         self._timers: list[threading.Timer] = []
         self._lock = threading.Lock()
         smtp_options: dict[str, Any] = {"server_hostname": "agency.sandbox"}
@@ -74,6 +84,26 @@ class MailAgencySandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def lose_answers(self, kind: LostAnswer, times: int = 1) -> None:
+        """Take the next ``times`` mails, then lose the answer to each as ``kind`` says."""
+        with self._lock:
+            self._lost = (kind, times)
+
+    def take_lost_answer(self) -> LostAnswer | None:
+        """How the answer to the mail just taken is lost, if it is (and count it down)."""
+        with self._lock:
+            if self._lost is None:
+                return None
+            kind, left = self._lost
+            self._lost = (kind, left - 1) if left > 1 else None
+            return kind
+
+    def mails_for(self, reference: str) -> list[EmailMessage]:
+        """Every copy of the referral mails that arrived for one referral (its reference in the
+        hub's ``X-Samad-Referral`` header), oldest first."""
+        with self._lock:
+            return [m for m in self.received if str(m[REFERRAL_HEADER] or "") == reference]
 
     @property
     def distinct_referrals(self) -> int:
@@ -118,4 +148,10 @@ class _Handler:
         content = envelope.original_content or envelope.content
         assert content is not None  # aiosmtpd has read the message before it calls handle_DATA
         self._sandbox.take(content if isinstance(content, bytes) else content.encode())
+        lost = self._sandbox.take_lost_answer()
+        if lost == "drop" and server.transport is not None:
+            server.transport.close()  # taken, and the client never hears so
+            return "250 never seen by the client"
+        if lost == "tempfail":
+            return TEMPFAIL
         return "250 Message accepted for delivery"

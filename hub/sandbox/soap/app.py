@@ -2,8 +2,9 @@
 ``/_control``.
 
 ``SoapSandbox`` is the handle a test or the demo keeps: its ``registry`` holds the cases (and the
-duplicate count), its ``controls`` make it misbehave, ``users`` turns on WS-Security checking and
-``basic_auth`` HTTP basic authentication.
+duplicate count), its ``controls`` make it misbehave — before it acts, or after it registered a
+case — ``users`` turns on WS-Security checking, ``basic_auth`` HTTP basic authentication and
+``honour_request_key=False`` makes a registry that opens a case for every registration.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
 
+from hub.sandbox.lost_answers import reset_connection, sleep_unless_client_leaves
 from hub.sandbox.soap import envelopes
-from hub.sandbox.soap.misbehaviour import Controls, garbage_body
+from hub.sandbox.soap.misbehaviour import AfterKind, Controls, garbage_body
 from hub.sandbox.soap.operations import OPERATIONS, PHONE_FIELD, BadRequest
 from hub.sandbox.soap.registry import CaseRegistry, utc_now
 
@@ -38,13 +41,18 @@ class SoapSandbox:
     clock: Callable[[], datetime] = utc_now
     users: dict[str, str] | None = None  # WS-Security users; None = no token required
     basic_auth: tuple[str, str] | None = None
+    honour_request_key: bool = True
     controls: Controls = field(default_factory=Controls)
     calls: Counter[str] = field(default_factory=Counter)  # SOAP operations answered, by name
     last_headers: dict[str, str] = field(default_factory=dict)  # of the last SOAP request
     registry: CaseRegistry = field(init=False)
 
     def __post_init__(self) -> None:
-        self.registry = CaseRegistry(step_seconds=self.step_seconds, clock=self.clock)
+        self.registry = CaseRegistry(
+            step_seconds=self.step_seconds,
+            clock=self.clock,
+            honour_request_key=self.honour_request_key,
+        )
 
     def wsdl(self, address: str) -> str:
         text = WSDL_FILE.read_text(encoding="utf-8").replace(PUBLISHED_ADDRESS, address)
@@ -104,26 +112,51 @@ async def _misbehave(sandbox: SoapSandbox, soap_ns: str) -> Response | None:
     return None
 
 
-def _handle(sandbox: SoapSandbox, body: bytes) -> Response:
+def _handle(sandbox: SoapSandbox, body: bytes) -> tuple[str | None, Response]:
+    """The operation that ran (None: none did) and its answer."""
     try:
         envelope = envelopes.parse(body)
     except envelopes.EnvelopeError as exc:
-        return _fault(envelopes.SOAP11, "Client", str(exc))
+        return None, _fault(envelopes.SOAP11, "Client", str(exc))
     soap_ns = envelope.soap_ns
     if sandbox.users is not None:
         try:
             envelopes.check_username_token(envelope.header, sandbox.users)
         except envelopes.AuthenticationFailed as exc:
-            return _fault(soap_ns, "wsse:FailedAuthentication", f"احراز هویت ناموفق: {exc}")
+            failed = _fault(soap_ns, "wsse:FailedAuthentication", f"احراز هویت ناموفق: {exc}")
+            return None, failed
     operation = OPERATIONS.get(envelope.operation_name)
     if operation is None:
-        return _fault(soap_ns, "Client", f"unknown operation {envelope.operation_name}")
+        return None, _fault(soap_ns, "Client", f"unknown operation {envelope.operation_name}")
     sandbox.calls[envelope.operation_name] += 1
     try:
         payload = operation(sandbox.registry, envelope.operation, sandbox.controls.wsdl_variant)
     except BadRequest as exc:
-        return _fault(soap_ns, "Client", str(exc))
-    return _soap_response(soap_ns, envelopes.serialize(soap_ns, payload))
+        return None, _fault(soap_ns, "Client", str(exc))
+    answer = _soap_response(soap_ns, envelopes.serialize(soap_ns, payload))
+    return envelope.operation_name, answer
+
+
+class _ResetAnswer(Response):
+    """Not an answer: the connection is reset instead."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await reset_connection(receive, send)
+
+
+async def _lose(
+    kind: AfterKind, answer: Response, soap_ns: str, request: Request, hold_seconds: float
+) -> Response:
+    """The answer to a registration that was made, lost as ``kind`` says."""
+    if kind == "timeout":  # the real answer, too late for a caller with a shorter timeout
+        await sleep_unless_client_leaves(request.receive, hold_seconds)
+        return answer
+    if kind == "server_error":
+        return _fault(soap_ns, "Server", "خطای داخلی سامانه پس از ثبت پرونده: ارسال پاسخ ناموفق")
+    if kind == "reset":
+        return _ResetAnswer()
+    body, content_type = garbage_body("html")
+    return Response(body, 200, media_type=content_type)
 
 
 def create_app(sandbox: SoapSandbox) -> FastAPI:
@@ -149,7 +182,15 @@ def create_app(sandbox: SoapSandbox) -> FastAPI:
         if sandbox.basic_auth and not _basic_auth_ok(request, sandbox.basic_auth):
             return Response(status_code=401, headers={"WWW-Authenticate": 'Basic realm="brq"'})
         misbehaviour = await _misbehave(sandbox, soap_ns)
-        return misbehaviour or _handle(sandbox, body)
+        if misbehaviour is not None:
+            return misbehaviour
+        operation, answer = _handle(sandbox, body)
+        if operation == "RegisterCase":
+            lost = sandbox.controls.take_after_registering()
+            if lost is not None:
+                hold = sandbox.controls.hold_seconds
+                return await _lose(lost, answer, soap_ns, request, hold)
+        return answer
 
     @app.get("/_control")
     async def show_controls() -> dict[str, Any]:

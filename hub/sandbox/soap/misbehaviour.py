@@ -2,7 +2,13 @@
 
 Set from Python (``sandbox.controls.fault = "server"``) or over HTTP (``POST /_control`` with
 the same names as JSON). ``times`` limits a misbehaviour to the next N SOAP calls; ``None``
-keeps it until cleared.
+keeps it until cleared. Those act before the registry does anything.
+
+``after_registering`` acts after: RegisterCase opens the case, then its answer is lost —
+``timeout`` (held ``hold_seconds``, past the caller's timeout), ``server_error`` (a Server fault,
+HTTP 500), ``reset`` (the connection reset) or ``garbage`` (an HTML page, HTTP 200) — for the
+next ``after_registering_times`` registrations (``None``: until cleared). Status calls are never
+hit, so a poll of another case cannot use it up.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from hub.sandbox.soap.envelopes import SOAP11
 
 FaultKind = Literal["client", "server"]
 GarbageKind = Literal["html", "xxe", "billion_laughs", "oversized", "truncated"]
+AfterKind = Literal["timeout", "server_error", "reset", "garbage"]
+AFTER_KINDS: tuple[str, ...] = ("timeout", "server_error", "reset", "garbage")
 GARBAGE_KINDS: tuple[str, ...] = ("html", "xxe", "billion_laughs", "oversized", "truncated")
 OVERSIZED_BYTES = 4 * 1024 * 1024
 
@@ -26,6 +34,9 @@ class Controls:
     garbage: GarbageKind | None = None
     wsdl_variant: Literal["v1", "renamed"] = "v1"
     times: int | None = None
+    after_registering: AfterKind | None = None
+    after_registering_times: int | None = 1
+    hold_seconds: float = 5.0
 
     def update(self, changes: dict[str, Any]) -> None:
         if not isinstance(changes, dict):
@@ -38,6 +49,8 @@ class Controls:
             raise ValueError("fault must be 'client', 'server' or null")
         if changes.get("garbage") not in (None, *GARBAGE_KINDS):
             raise ValueError(f"garbage must be one of {', '.join(GARBAGE_KINDS)} or null")
+        if changes.get("after_registering") not in (None, *AFTER_KINDS):
+            raise ValueError(f"after_registering must be one of {', '.join(AFTER_KINDS)} or null")
         if changes.get("wsdl_variant", "v1") not in ("v1", "renamed"):
             raise ValueError("wsdl_variant must be 'v1' or 'renamed'")
         for name, value in changes.items():
@@ -56,6 +69,15 @@ class Controls:
             return False
         self.times -= 1
         return True
+
+    def take_after_registering(self) -> AfterKind | None:
+        """How this registration's answer is lost, if it is (and count it down if limited)."""
+        kind, left = self.after_registering, self.after_registering_times
+        if kind is None or (left is not None and left <= 0):
+            return None
+        if left is not None:
+            self.after_registering_times = left - 1
+        return kind
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -6,8 +6,10 @@ registry's clock (injectable, so tests move time instead of waiting). A case who
 contains ``[return]`` is returned as outside the company's competence instead of being resolved.
 
 Idempotency: a registration carrying a request key already seen gives back the same case (a
-*replay*). A second case opened for a referral the registry already holds — same hub reference,
-different or missing key — is a *duplicate*; a correct hub keeps that count at zero.
+*replay*) — unless the registry is one that does not honour keys (``honour_request_key=False``),
+which opens a case for every registration. A second case opened for a referral the registry
+already holds — same hub reference, whatever the key — is a *duplicate*; a correct hub keeps that
+count at zero.
 """
 
 from __future__ import annotations
@@ -70,6 +72,11 @@ class Case:
     registered_at: datetime
     fields: dict[str, Any]
     path: tuple[int, ...]
+    replays: int = 0  # later registrations answered with this case (its request key again)
+
+    @property
+    def id(self) -> str:
+        return self.number
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,7 @@ class CaseRegistry:
     step_seconds: float = 60.0
     clock: Callable[[], datetime] = utc_now
     first_sequence: int = 4501
+    honour_request_key: bool = True  # False: every registration opens a case
     cases: dict[str, Case] = field(default_factory=dict)
     replays: int = 0
     duplicates: int = 0
@@ -96,9 +104,10 @@ class CaseRegistry:
     def register(self, request_key: str, fields: dict[str, Any]) -> tuple[Case, bool]:
         """Open a case, or give back the one this key opened; True when it is a replay."""
         with self._lock:
-            existing = self._by_key.get(request_key)
+            existing = self._by_key.get(request_key) if self.honour_request_key else None
             if existing is not None:
                 self.replays += 1
+                self.cases[existing].replays += 1
                 return self.cases[existing], True
             reference = fields.get("ReferenceNo")
             if reference and reference in self._by_reference:
@@ -107,6 +116,11 @@ class CaseRegistry:
             if reference:
                 self._by_reference.setdefault(reference, case.number)
             return case, False
+
+    def tickets_for(self, reference: str) -> list[Case]:
+        """The cases opened for one referral (its reference in ``ReferenceNo``), oldest first."""
+        with self._lock:
+            return [c for c in self.cases.values() if c.fields.get("ReferenceNo") == reference]
 
     def status(self, number: str) -> StatusReport:
         with self._lock:

@@ -38,6 +38,16 @@ _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 _MONTH = re.compile(r"^\d{4}[-/]\d{1,2}$")
 _RANGE = re.compile(r"^(.+?)\.\.(.+)$")
 _GREGORIAN_AFTER = 1700
+FIRST_YEAR, LAST_YEAR = 1300, 1499  # Jalali years a period may name (1921–2121)
+LONGEST_DAYS = 3660  # ten years: the longest period figures are asked over
+FORMS = (
+    "write 1405-08 (month), 1405-Q3 (quarter), 1405 (year) or 1405-01-01..1405-01-15 (days, "
+    f"Jalali, or Gregorian YYYY-MM-DD), between the years {FIRST_YEAR} and {LAST_YEAR}"
+)
+FORMS_FA = (
+    "دوره نامعتبر است؛ به یکی از این شکل‌ها بنویسید: ۱۴۰۵-۰۸ (ماه)، ۱۴۰۵-Q3 (فصل)، ۱۴۰۵ (سال) "
+    "یا ۱۴۰۵-۰۱-۰۱..۱۴۰۵-۰۱-۱۵ (روزها)، میان سال‌های ۱۳۰۰ و ۱۴۹۹"
+)
 
 
 @dataclass(frozen=True)
@@ -92,17 +102,46 @@ def _jalali_start(year: int, month: int) -> datetime:
 
 def _day(text: str) -> date:
     clean = ascii_digits(text.strip())
-    if int(clean[:4] or 0) > _GREGORIAN_AFTER:
+    if clean[:4].isdigit() and int(clean[:4]) > _GREGORIAN_AFTER:
         try:
-            return date.fromisoformat(clean)
+            day = date.fromisoformat(clean)
         except ValueError as exc:
             raise JalaliDateError(f"{text!r} is not a date written YYYY-MM-DD") from exc
-    return parse_jalali_date(clean)
+        _check_year(to_jalali(day).year, text)
+        return day
+    day = parse_jalali_date(clean)
+    _check_year(to_jalali(day).year, text)
+    return day
+
+
+def _check_year(year: int, text: str) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise JalaliDateError(f"{text!r} is out of range: {FORMS}")
 
 
 def parse_period(text: str) -> Period:
-    """The period written as ``1405-08``, ``1405-Q3``, ``1405`` or ``<day>..<day>``."""
+    """The period written as ``1405-08``, ``1405-Q3``, ``1405`` or ``<day>..<day>``.
+
+    Anything else — a year outside 1300–1499, a range longer than ten years, text that is no
+    date — raises :class:`JalaliDateError` saying which forms are accepted.
+    """
+    try:
+        return _parse_period(text)
+    except JalaliDateError as exc:
+        if FORMS in str(exc):
+            raise
+        raise JalaliDateError(f"{exc}: {FORMS}") from exc
+    except (ValueError, OverflowError) as exc:
+        raise JalaliDateError(f"{text!r} is not a period: {FORMS}") from exc
+
+
+def _parse_period(text: str) -> Period:
     clean = ascii_digits(text.strip())
+    if len(clean) > 40:
+        raise JalaliDateError(f"the period is longer than 40 characters: {FORMS}")
+    year_part = clean[:4]
+    if year_part.isdigit() and ".." not in clean:
+        _check_year(int(year_part), text)
     if match := _YEAR.match(clean):
         year = int(match.group(1))
         return Period(clean, _jalali_start(year, 1), _jalali_start(year + 1, 1))
@@ -119,11 +158,10 @@ def parse_period(text: str) -> Period:
         first, last = _day(match.group(1)), _day(match.group(2))
         if last < first:
             raise JalaliDateError(f"{text!r}: the range ends before it starts")
+        if (last - first).days >= LONGEST_DAYS:
+            raise JalaliDateError(f"{text!r}: a range may span at most ten years")
         return Period(clean, _midnight(first), _midnight(last + timedelta(days=1)))
-    raise JalaliDateError(
-        f"{text!r} is not a period: write 1405-08 (month), 1405-Q3 (quarter), 1405 (year) "
-        "or 1405-01-01..1405-01-15 (days)"
-    )
+    raise JalaliDateError(f"{text!r} is not a period: {FORMS}")
 
 
 def current_month(now: datetime) -> Period:

@@ -184,6 +184,7 @@ TERMS: dict[str, tuple[str, str]] = {
     "permanent": ("خطای دائمی", "permanent error"),
     "unconfirmed": ("نامعلوم", "unconfirmed"),
     "started": ("در جریان", "in progress"),
+    "lost": ("بی‌پاسخ ماند (مهلت تمام شد)", "lost (lease ran out)"),
     "applied": ("اعمال شد", "applied"),
     "duplicate": ("تکراری", "duplicate"),
     "unchanged": ("بی‌تغییر", "unchanged"),

@@ -31,6 +31,7 @@ from hub.delivery.breaker import breaker_states
 from hub.delivery.dead_letters import confirm as confirm_delivery
 from hub.delivery.dead_letters import resend as resend_dead_letter
 from hub.supervision.figures import Period, current_month, figures, parse_period, trend
+from hub.supervision.figures.periods import FORMS_FA
 from hub.web.dashboard import lists
 from hub.web.dashboard.charts import line_chart
 from hub.web.dashboard.i18n import Lang, state_label, term, words
@@ -70,16 +71,25 @@ def render(
             "num": num,
             "login": login,
             "logout_csrf": csrf_field(login),
+            "period_forms_fa": FORMS_FA,
             **context,
         },
     )
 
 
-def _period_or_month(text: str | None) -> Period:
+def _period_or_month(text: str | None) -> tuple[Period, str | None]:
+    """The period asked for; a bad one gives this month and why it was refused (in English)."""
     try:
-        return parse_period(text) if text else current_month(utcnow())
-    except JalaliDateError:
-        return current_month(utcnow())
+        return (parse_period(text) if text else current_month(utcnow())), None
+    except JalaliDateError as exc:
+        return current_month(utcnow()), str(exc)
+
+
+def _refused_period(response: HTMLResponse, problem: str | None) -> HTMLResponse:
+    """A page shown for a period it could not read answers 422, with the reason on the page."""
+    if problem is not None:
+        response.status_code = 422
+    return response
 
 
 @router.get("", response_class=HTMLResponse)
@@ -91,11 +101,11 @@ def league(
     lang: LangQuery = "fa",
     period: str | None = None,
 ) -> HTMLResponse:
-    chosen = _period_or_month(period)
+    chosen, problem = _period_or_month(period)
     board = figures(session, chosen, agreement_ids=[a.id for a in registry.all()])
     names = {a.agreement_id: agency_names(registry, a.agreement_id or "") for a in board.agencies}
     breakers = breaker_states([a.agreement_id for a in board.agencies if a.agreement_id])
-    return render(
+    page = render(
         request,
         "league.html",
         lang,
@@ -104,8 +114,10 @@ def league(
         names=names,
         breakers={agency: str(view.state) for agency, view in breakers.items()},
         period=chosen,
+        period_problem=problem,
         page="league",
     )
+    return _refused_period(page, problem)
 
 
 @router.get("/trend", response_class=HTMLResponse)
@@ -117,7 +129,7 @@ def trend_page(
     lang: LangQuery = "fa",
     period: str | None = None,
 ) -> HTMLResponse:
-    chosen = _period_or_month(period or current_month(utcnow()).label[:4])
+    chosen, problem = _period_or_month(period or current_month(utcnow()).label[:4])
     charts = []
     for agreement in [None, *registry.all()]:
         rows = trend(session, chosen, agreement.id if agreement else None)
@@ -135,7 +147,17 @@ def trend_page(
                 "received": line_chart(words(lang)["received"], labels, [r.received for r in rows]),
             }
         )
-    return render(request, "trend.html", lang, user, charts=charts, period=chosen, page="trend")
+    page = render(
+        request,
+        "trend.html",
+        lang,
+        user,
+        charts=charts,
+        period=chosen,
+        period_problem=problem,
+        page="trend",
+    )
+    return _refused_period(page, problem)
 
 
 @router.get("/overdue", response_class=HTMLResponse)
