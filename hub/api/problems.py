@@ -28,20 +28,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
 from fastapi.responses import HTMLResponse, JSONResponse
 from markupsafe import escape
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.core.logs import request_id
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:samad-hub:problem:"
@@ -114,18 +109,15 @@ def problem(
     detail: str,
     detail_fa: str | None = None,
     *,
-    kind: str | None = None,
-    instance: str | None = None,
-    errors: Iterable[Mapping[str, str]] | None = None,
     headers: Mapping[str, str] | None = None,
-    **extra: Any,
+    **fields: Any,
 ) -> JSONResponse:
-    """A problem+json response."""
-    body = problem_body(
-        status, detail, detail_fa, kind=kind, instance=instance, errors=errors, **extra
-    )
+    """A problem+json response; ``fields`` as :func:`problem_body` takes them."""
     return JSONResponse(
-        body, status_code=status, headers=dict(headers or {}), media_type=MEDIA_TYPE
+        problem_body(status, detail, detail_fa, **fields),
+        status_code=status,
+        headers=dict(headers or {}),
+        media_type=MEDIA_TYPE,
     )
 
 

@@ -22,6 +22,13 @@ def create_app() -> Any:
     """The hub's FastAPI application (:func:`hub.web.app.create_app`), announcing when ready."""
     from hub.web.app import create_app as create_api
 
+    if not logging.getLogger().handlers:  # a process uvicorn spawned (--workers): log as the CLI
+        from hub.auth.masking import install_log_masking
+        from hub.core.logs import configure
+        from hub.core.settings import get_settings
+
+        install_log_masking()
+        configure("INFO", get_settings().log_format)
     return AnnounceReady(create_api())
 
 

@@ -42,22 +42,12 @@ def formatter(kind: str) -> logging.Formatter:
     return logging.Formatter(TEXT_FORMAT)
 
 
-class _Stderr(logging.StreamHandler):
-    """Writes to whatever ``sys.stderr`` is when a line is logged, not when it was set up (a
-    test runner or a daemon may replace it)."""
-
-    @property
-    def stream(self) -> object:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value: object) -> None:
-        pass
-
-
 def configure(level: str = "INFO", kind: str = "text") -> None:
     """Log to stderr at ``level``, as text or JSON lines, with the request id on every line."""
-    handler = _Stderr()
+    # The process's own stderr, not whatever ``sys.stderr`` is now: a Celery worker replaces
+    # sys.stderr with a proxy that logs (a log line written there would be logged again), and a
+    # test runner's stand-in may be closed before the last line is written.
+    handler = logging.StreamHandler(sys.__stderr__ or sys.stderr)
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(formatter(kind))
     root = logging.getLogger()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI
@@ -27,11 +26,6 @@ from hub.web.dashboard import mount_supervision
 
 
 def create_app() -> FastAPI:
-    if not logging.getLogger().handlers:  # an API process uvicorn started: log like the CLI
-        from hub.core.logs import configure
-        from hub.core.settings import get_settings
-
-        configure("INFO", get_settings().log_format)
     app = FastAPIOffline(
         redoc_url=None,  # ReDoc fetches its logo from cdn.redoc.ly: /docs (Swagger UI) only
         title="samad-hub",

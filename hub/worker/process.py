@@ -11,13 +11,16 @@ from pathlib import Path
 from hub.core.shipped import CHECKOUT
 
 
-def start_worker(log: Path, *, beat: bool = True, threads: int = 4) -> subprocess.Popen[bytes]:
+def start_worker(
+    log: Path, *, beat: bool = True, threads: int = 4, queues: str = "samad"
+) -> subprocess.Popen[bytes]:
     """A worker (threads pool, with beat unless told otherwise), its output appended to ``log``.
 
     It inherits this process's environment, so it works on the same database and broker.
     """
     args = [sys.executable, "-m", "hub", "--log-level", "WARNING", "worker"]
     args += ["--pool", "threads", "--concurrency", str(threads), "--loglevel", "WARNING"]
+    args += ["--queues", queues]
     if beat:
         args.append("--beat")
     # In a checkout that was never installed, ``-m hub`` finds the package from its root; an
