@@ -10,12 +10,17 @@ Like the real gateway it answers HTTP 200 with the outcome inside the body
 (``{"return": {"status": 200, …}, "entries": [{"messageid": …}]}``), and a ``localid`` seen
 before returns the first message again instead of sending a second one.
 
+A test may hold the answers to one number (:meth:`SmsGateway.hold_answers_to`): the message is
+taken and "sent", but its sender hears nothing until the test lets the answer go — the moment to
+kill a sender that has not yet marked its message sent.
+
 Run standalone: ``python -m hub.sandbox.sms --port 8740 --api-key sandbox-sms-key``.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import threading
 import time
@@ -32,6 +37,7 @@ MESSAGES_FA = {
     411: "دریافت کننده نامعتبر است",
     418: "اعتبار حساب شما کافی نیست",
 }
+HOLD_LIMIT_SECONDS = 30.0  # a held answer goes after this, let go or not
 
 
 @dataclass
@@ -44,6 +50,8 @@ class SmsGateway:
     faults: list[int] = field(default_factory=list)  # for the next sends, whoever they are to
     faults_for: dict[str, list[int]] = field(default_factory=dict)  # for one number's next sends
     replays: int = 0
+    replayed: dict[str, int] = field(default_factory=dict)  # local id → copies refused
+    holds: dict[str, threading.Event] = field(default_factory=dict)  # number → answers let go
     _ids: itertools.count = field(default_factory=lambda: itertools.count(8_700_000_001))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -61,6 +69,7 @@ class SmsGateway:
             localid = form.get("localid") or ""
             if localid and localid in self.by_localid:
                 self.replays += 1
+                self.replayed[localid] = self.replayed.get(localid, 0) + 1
                 return _answer(200, [self.by_localid[localid]])
             entry = {
                 "messageid": next(self._ids),
@@ -82,6 +91,20 @@ class SmsGateway:
         with self._lock:
             return [m for m in self.messages if m["receptor"] == receptor]
 
+    def hold_answers_to(self, receptor: str) -> threading.Event:
+        """Take the sends to ``receptor`` as usual, but answer none until the returned event is
+        set (or ``HOLD_LIMIT_SECONDS`` passed)."""
+        release = threading.Event()
+        self.holds[receptor] = release
+        return release
+
+    async def held(self, receptor: str) -> None:
+        """Return once the answers to ``receptor`` may go."""
+        release = self.holds.get(receptor)
+        deadline = time.monotonic() + HOLD_LIMIT_SECONDS
+        while release is not None and not release.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+
 
 def _answer(status: int, entries: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"return": {"status": status, "message": MESSAGES_FA.get(status, "")}}
@@ -98,7 +121,9 @@ def create_app(gateway: SmsGateway | None = None) -> FastAPI:
     async def send(api_key: str, request: Request) -> dict[str, Any]:
         form = {k: str(v) for k, v in (await request.form()).items()}
         form.update(request.query_params)
-        return gateway.send(api_key, form)
+        answer = gateway.send(api_key, form)
+        await gateway.held(form.get("receptor", ""))
+        return answer
 
     @app.get("/_control/messages")
     def messages() -> dict[str, Any]:

@@ -12,14 +12,21 @@ from hub.core.shipped import CHECKOUT
 
 
 def start_worker(
-    log: Path, *, beat: bool = True, threads: int = 4, queues: str = "samad"
+    log: Path,
+    *,
+    beat: bool = True,
+    threads: int = 4,
+    queues: str = "samad",
+    pool: str = "threads",
 ) -> subprocess.Popen[bytes]:
     """A worker (threads pool, with beat unless told otherwise), its output appended to ``log``.
 
+    ``threads`` is the pool's size: its threads, or with ``pool="prefork"`` (the CLI's default)
+    its child processes.
     It inherits this process's environment, so it works on the same database and broker.
     """
     args = [sys.executable, "-m", "hub", "--log-level", "WARNING", "worker"]
-    args += ["--pool", "threads", "--concurrency", str(threads), "--loglevel", "WARNING"]
+    args += ["--pool", pool, "--concurrency", str(threads), "--loglevel", "WARNING"]
     args += ["--queues", queues]
     if beat:
         args.append("--beat")

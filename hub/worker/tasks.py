@@ -28,7 +28,12 @@ from hub.delivery.lookup import LookupOutcome, claim_lookups, due_lookups, look_
 from hub.polling.poll import claim_due_polls, poll_referrals
 
 log = logging.getLogger(__name__)
-WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def worker_name() -> str:
+    """This process as its delivery attempts name it (host:pid), asked when it delivers: a
+    prefork child inherits this module from the parent that imported it before forking."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @signals.worker_init.connect
@@ -64,7 +69,7 @@ def deliver_due_task(agreement_id: str, slot: int = 0) -> int:
     delivered, holding = 0, True
     try:
         for _ in range(DELIVERY_ROUNDS):
-            outcomes = deliver_due(agreement_id, registry, settings, worker=WORKER)
+            outcomes = deliver_due(agreement_id, registry, settings, worker=worker_name())
             delivered += outcomes.count(DeliveryOutcome.DELIVERED)
             if outcomes and DeliveryOutcome.DEFERRED not in outcomes:
                 if len(outcomes) >= settings.delivery_batch_size:
@@ -72,7 +77,7 @@ def deliver_due_task(agreement_id: str, slot: int = 0) -> int:
                 continue
             clear_wake(agreement_id, slot)
             holding = False  # a wake from now on may set it for a task of its own
-            outcomes = deliver_due(agreement_id, registry, settings, worker=WORKER)
+            outcomes = deliver_due(agreement_id, registry, settings, worker=worker_name())
             delivered += outcomes.count(DeliveryOutcome.DELIVERED)
             if not outcomes or DeliveryOutcome.DEFERRED in outcomes:
                 return delivered
@@ -93,7 +98,7 @@ DELIVERY_ROUNDS = 50
 @app.task(name="hub.deliver_referral", acks_late=True, reject_on_worker_lost=True)
 def deliver_referral(referral_id: int) -> str:
     """One referral now, whenever it was due (an admin's resend)."""
-    outcome = deliver(referral_id, get_registry(), get_settings(), worker=WORKER)
+    outcome = deliver(referral_id, get_registry(), get_settings(), worker=worker_name())
     log.info("referral %s: %s", referral_id, outcome)
     return str(outcome)
 

@@ -7,8 +7,10 @@ that resolves a request makes the hub send the citizen a message.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -24,23 +26,41 @@ from hub.sandbox.server import BackgroundServer
 from hub.sandbox.sms import SmsGateway, create_app
 from tests.support.notification_env import SMS_API_KEY
 
+HOLD_LIMIT_SECONDS = 30.0  # a held answer goes after this, let go or not
+
 
 @dataclass
 class Outbox:
     """Every mail the relay accepted."""
 
     mails: list[EmailMessage] = field(default_factory=list)
+    holds: dict[str, threading.Event] = field(default_factory=dict)  # address → answers let go
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         message = BytesParser(policy=default_policy).parsebytes(envelope.content)  # type: ignore[arg-type]
         with self._lock:
             self.mails.append(message)  # type: ignore[arg-type]
+        for address in envelope.rcpt_tos:
+            await self._held(address)
         return "250 OK"
 
     def to(self, address: str) -> list[EmailMessage]:
         with self._lock:
             return [m for m in self.mails if address in str(m["To"])]
+
+    def hold_answers_to(self, address: str) -> threading.Event:
+        """Take mails to ``address`` as usual, but answer their DATA only once the returned
+        event is set (or ``HOLD_LIMIT_SECONDS`` passed): the mail is in, its sender not told."""
+        release = threading.Event()
+        self.holds[address] = release
+        return release
+
+    async def _held(self, address: str) -> None:
+        release = self.holds.get(address)
+        deadline = time.monotonic() + HOLD_LIMIT_SECONDS
+        while release is not None and not release.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
 
 
 @dataclass
