@@ -237,12 +237,12 @@ def test_a_slow_agency_times_out_as_a_transient_error(
 ) -> None:
     connector = SoapConnector(settings_for(server, timeouts={"operation": 0.3}), context)
     connector.check()  # parse the WSDL before the agency turns slow
-    sandbox.controls.update({"delay_seconds": 1.0, "times": 1})
+    sandbox.controls.update({"delay_seconds": 10.0, "times": 1})
     started = time.monotonic()
     with pytest.raises(ConnectorTimeout) as timed_out:
         connector.push(referral(32))
     assert not timed_out.value.permanent
-    assert time.monotonic() - started < 0.9
+    assert time.monotonic() - started < 5  # gave up at its 0.3 s, not at the agency's 10 s
 
 
 def test_an_agency_that_is_down_is_a_transient_error(

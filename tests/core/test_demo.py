@@ -20,7 +20,7 @@ def test_the_demo_runs_with_no_servers_and_every_request_reaches_its_state(tmp_p
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,  # the point is that it finishes, not how fast on a busy machine
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]

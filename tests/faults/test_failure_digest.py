@@ -14,7 +14,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -40,6 +39,7 @@ from tests.core.waiting import wait_for
 from tests.faults.support import write_roads_agreement
 from tests.support.notification_fixtures import NotificationSandboxes, Outbox
 from tests.support.requests import citizen_request
+from tests.support.sweeps import wait_for_sweeps
 
 pytestmark = [pytest.mark.usefixtures("worker"), pytest.mark.timeout(180)]
 
@@ -193,7 +193,7 @@ def test_the_daily_digest_reaches_every_admin_and_each_agencys_contact_once_a_da
         stop_process(worker)
     settings = get_settings().model_copy(update={"admin_emails": [admin]})
     again = send_failure_digests(get_registry(), settings)  # the same day, once more
-    time.sleep(2)  # three sweeps: anything recorded again would be sent by now
+    wait_for_sweeps("hub.notification_sweep", 3)  # anything recorded again would be sent by now
 
     assert runs[0] >= 3 and runs[1] == 0  # admin + the two contacts (+ earlier tests' agencies)
     assert again == []

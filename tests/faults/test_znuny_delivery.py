@@ -10,7 +10,6 @@ The tickets are counted at the agency.
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from hub.sandbox.znuny import ZnunySandbox
 from tests.core.waiting import wait_for
 from tests.support.referrals import alerts_of, referral_of
 from tests.support.requests import citizen_request
+from tests.support.sweeps import wait_for_sweeps
 
 pytestmark = [pytest.mark.usefixtures("worker"), pytest.mark.timeout(600)]
 
@@ -140,7 +140,7 @@ def test_a_ticket_opened_before_the_answer_was_lost_stays_one_ticket_and_the_ref
     wait_for(lambda: _state(code) == "unconfirmed", timeout=60, what=f"{code} unconfirmed")
     referral = referral_of(code)
     assert len(no_dedupe.sandbox.tickets_for(referral.reference)) == 1  # Znuny has it
-    time.sleep(2)  # well past every backoff of the agreement: nothing pushes it again
+    wait_for_sweeps("hub.dispatch_due", 2)  # the dispatch sweep ran twice: nothing pushed it again
     assert len(no_dedupe.sandbox.tickets_for(referral.reference)) == 1
     assert _state(code) == "unconfirmed"
     alerts = [a["alert"] for a in alerts_of(referral.id)]

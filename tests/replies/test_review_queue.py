@@ -36,6 +36,7 @@ from tests.replies.reading import (
     updates_of,
 )
 from tests.support.notification_fixtures import NotificationSandboxes
+from tests.support.sweeps import wait_for_sweeps
 
 pytestmark = [pytest.mark.usefixtures("worker"), pytest.mark.timeout(180)]
 UNREADABLE = "سلام، نامه شما رسید.\nکارشناس ما موضوع را بررسی می‌کند و نتیجه را اعلام خواهیم کرد."
@@ -159,7 +160,7 @@ def test_a_reply_waiting_longer_than_the_set_age_is_alerted_once_and_is_in_the_d
     referred = agency.refer(api)
     agency.reply(referred, UNREADABLE)
     review = _waiting_review(agency)
-    time.sleep(1.5)  # three sweeps of the beat: a fresh reply is not alerted
+    wait_for_sweeps("hub.review_alerts", 2)  # the beat looked twice: a fresh reply is not alerted
     fresh = alerts_of_review(review.id)
     age = timedelta(minutes=get_settings().review_alert_after_minutes + 1)
     with session_scope() as session:  # as if it had waited longer than the set age
@@ -168,7 +169,7 @@ def test_a_reply_waiting_longer_than_the_set_age_is_alerted_once_and_is_in_the_d
         )
 
     [alerted] = wait_for(lambda: alerts_of_review(review.id), what="the review alert")
-    time.sleep(1.5)
+    wait_for_sweeps("hub.review_alerts", 2)  # and looked again: no second alert
     admin = f"admin-{uuid.uuid4().hex[:8]}@golestan111.example"
     settings = get_settings().model_copy(update={"admin_emails": [admin]})
     recorded = send_failure_digests(get_registry(), settings)
