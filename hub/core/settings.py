@@ -136,7 +136,7 @@ class Settings(BaseSettings):
     review_alert_after_minutes: float = 60.0
     review_sweep_every_seconds: float = 60.0
 
-    # The audit log (hub.auth.audit_keys, hub.supervision.audit): the key of its MACs, kept out of
+    # The audit log (hub.core.audit_keys, hub.supervision.audit): the key of its MACs, kept out of
     # the database (empty: derived from secret_key, see docs/security.md), and the append-only
     # file of its signed head checkpoints (default: data_dir/audit/checkpoints.jsonl).
     audit_key: str = ""

@@ -7,7 +7,7 @@ genuine one edited before it was sealed, nor a sealed one edited and then "unsea
 and ``chain_hash`` set back to NULL) to be sealed again. A hash of the row cannot tell: anyone
 who can write the table can compute it. So each row is written, in its own INSERT, with
 ``row_mac`` = HMAC-SHA256 of its canonical content under the audit key's ``row`` sub-key
-(:mod:`hub.auth.audit_keys`, a key the database does not hold), and the sweep seals only rows
+(:mod:`hub.core.audit_keys`, a key the database does not hold), and the sweep seals only rows
 whose ``row_mac`` verifies:
 
 - a row inserted by someone without the key has no valid MAC: never sealed, and named by
@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.orm import Session
 
-from hub.auth.audit_keys import KeyUse, audit_mac, audit_mac_matches
+from hub.core.audit_keys import KeyUse, audit_mac, audit_mac_matches
 from hub.db.bulk import insert_rows
 from hub.db.models import Event
 

@@ -3,7 +3,7 @@
 Each sealed event carries ``seq`` (1, 2, 3 … with no gaps) and ``chain_hash`` =
 HMAC-SHA256(chain key; previous event's chain_hash ‖ the event's canonical content, its ``seq``
 and ``row_mac`` included). The key is the audit key's ``chain`` sub-key
-(:mod:`hub.auth.audit_keys`), which the database does not hold: whoever can write the table can
+(:mod:`hub.core.audit_keys`), which the database does not hold: whoever can write the table can
 change a row and recompute a plain hash, but not this one. Three things anchor the chain:
 
 - the **row MAC** every event gets at its insert (:mod:`hub.referrals.event_macs`): the sweep
@@ -38,7 +38,7 @@ from typing import cast
 from sqlalchemy import RowMapping, func, select, text, update
 from sqlalchemy.orm import Session
 
-from hub.auth.audit_keys import KeyUse, audit_mac
+from hub.core.audit_keys import KeyUse, audit_mac
 from hub.core.errors import Refused
 from hub.core.settings import get_settings
 from hub.db.models import Event

@@ -3,7 +3,7 @@
 A chain walked from its first event cannot tell that its newest events were deleted: the walk
 simply ends where the rows end. So after every seal the sweep writes a checkpoint of the head —
 its ``seq``, event id and chain hash, how many events are sealed, and when — signed with the
-audit key's ``checkpoint`` sub-key (:mod:`hub.auth.audit_keys`), as one JSON line, to two places
+audit key's ``checkpoint`` sub-key (:mod:`hub.core.audit_keys`), as one JSON line, to two places
 outside the database:
 
 - the log (logger ``hub.audit``, level INFO, ``audit checkpoint {…}``), which the machine's log
@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from hub.auth.audit_keys import KeyUse, audit_mac, audit_mac_matches
+from hub.core.audit_keys import KeyUse, audit_mac, audit_mac_matches
 from hub.db.types import utcnow
 
 log = logging.getLogger("hub.audit")

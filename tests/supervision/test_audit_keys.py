@@ -9,8 +9,8 @@ import hmac
 import pytest
 from pydantic import ValidationError
 
-from hub.auth import audit_keys
-from hub.auth.audit_keys import KeyUse, audit_mac, audit_mac_matches
+from hub.core import audit_keys
+from hub.core.audit_keys import KeyUse, audit_mac, audit_mac_matches
 from hub.core.settings import Settings
 
 STRONG = "k" * 16 + "-a-long-random-value-0123456789"

@@ -8,7 +8,7 @@ events get their row MAC: the old sweep would have sealed them as they are. The 
 after the upgrade (or ``samad-hub audit seal``) writes the first checkpoint of the head.
 
 The forms are copied here as this revision knows them, so that a later change to the code does
-not change what this migration does; the keys are the hub's (``hub.auth.audit_keys``), from the
+not change what this migration does; the keys are the hub's (``hub.core.audit_keys``), from the
 settings of the machine that runs it. Stop the API and the workers first: an event written by the
 old code after this migration has no row MAC and is never sealed.
 
@@ -30,7 +30,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 import hub.db.types
-from hub.auth.audit_keys import KeyUse, audit_mac
+from hub.core.audit_keys import KeyUse, audit_mac
 
 revision: str = "0010_audit_row_macs"
 down_revision: str | None = "0009_figures_outcomes"
