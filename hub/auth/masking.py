@@ -67,6 +67,10 @@ def mask_value(value: Any) -> Any:
 _installed = False
 
 
+# Loggers whose lines are signed data the hub made, never a person's text: left whole.
+UNMASKED_LOGGERS = frozenset({"hub.audit.checkpoint"})
+
+
 def install_log_masking() -> None:
     """Mask every log record this process makes, whatever logger or handler it goes to."""
     global _installed
@@ -77,6 +81,8 @@ def install_log_masking() -> None:
 
     def masked_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = make_record(*args, **kwargs)
+        if record.name in UNMASKED_LOGGERS:
+            return record
         try:
             message = record.getMessage()
         except Exception:  # a broken format string: leave it for logging to report

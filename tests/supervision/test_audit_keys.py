@@ -68,3 +68,18 @@ def test_a_weak_audit_key_is_refused_in_production_without_showing_it(weak: str)
             audit_key=weak,
         )
     assert "SAMAD_AUDIT_KEY" in str(refused.value) and weak not in str(refused.value)
+
+
+def test_the_checkpoint_line_survives_the_log_masking(caplog: pytest.LogCaptureFixture) -> None:
+    """A hash with a run of ten digits would be starred out, and the log's copy of the
+    checkpoint would no longer verify (seen in a full run, where the API had installed it)."""
+    import logging
+
+    from hub.auth.masking import install_log_masking
+
+    install_log_masking()
+    with caplog.at_level("INFO", logger="hub.audit"):
+        logging.getLogger("hub.audit.checkpoint").info("audit checkpoint %s", "ab0123456789cd")
+        logging.getLogger("hub.audit").info("seal of 0123456789")
+    assert "ab0123456789cd" in caplog.records[0].getMessage()
+    assert "0123456789" not in caplog.records[1].getMessage()
