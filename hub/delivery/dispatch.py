@@ -28,10 +28,14 @@ waits in the database instead of burying the workers under copies of the sweep's
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import redis
+from redis.exceptions import LockError, LockNotOwnedError
+from redis.lock import Lock
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -90,7 +94,26 @@ def _slot_key(agreement_id: str, slot: int) -> str:
     return WAKE_KEY.format(agreement_id) + (f":{slot}" if slot else "")
 
 
-def take_wake(agreement_id: str, *, helper: bool = False) -> int | None:
+@dataclass(frozen=True)
+class Wake:
+    """A delivery slot taken: which one, and the token that says who holds it (empty without
+    Redis, where there is nothing to hold)."""
+
+    slot: int
+    token: str = ""
+
+
+def _slot_lock(flags: redis.Redis, agreement_id: str, slot: int, token: str = "") -> Lock:
+    """The slot's flag as a redis-py lock: set only if free, freed or renewed only by the
+    holder of its token (a task that outlived its flag must not free a newer task's slot)."""
+    lifetime = max(1, int(get_settings().dispatch_lease_seconds))
+    lock = flags.lock(_slot_key(agreement_id, slot), timeout=lifetime, thread_local=False)
+    if token:
+        lock.local.token = token.encode()
+    return lock
+
+
+def take_wake(agreement_id: str, *, helper: bool = False) -> Wake | None:
     """A free delivery slot of this agreement (the caller sends a task holding it), or None.
 
     A wake (intake, the dispatch sweep) takes slot 0 only: while a task of the agency is on its
@@ -100,30 +123,54 @@ def take_wake(agreement_id: str, *, helper: bool = False) -> int | None:
     claims skip each other's rows; the agreement's throttle still bounds its rate), while a
     quiet one has one task with full batches. Without Redis (the embedded hub) every wake sends
     a task, in slot 0.
+
+    The flag holds a token of its own, given to the task: only that task frees or renews it.
     """
     flags = shared_redis()
     if flags is None:
-        return 0
-    settings = get_settings()
-    lifetime = max(1, int(settings.dispatch_lease_seconds))
+        return Wake(0)
     try:
-        slots = range(1, settings.delivery_tasks_per_agency) if helper else range(1)
+        slots = range(1, get_settings().delivery_tasks_per_agency) if helper else range(1)
         for slot in slots:
-            if flags.set(_slot_key(agreement_id, slot), "1", nx=True, ex=lifetime):
-                return slot
+            token = uuid.uuid4().hex
+            if _slot_lock(flags, agreement_id, slot).acquire(blocking=False, token=token):
+                return Wake(slot, token)
     except redis.RedisError as exc:
         log.warning("wake flags unreadable (%s); sending a delivery task", exc)
-        return 0
+        return Wake(0)
     return None
 
 
-def clear_wake(agreement_id: str, slot: int = 0) -> None:
-    """The task of this slot has ended (or was never sent): the next wake may use the slot."""
+def keep_wake(agreement_id: str, slot: int, token: str) -> bool:
+    """A running task renews its slot's lifetime; False when the slot is no longer its own
+    (its flag ran out and a newer task took the slot, or Redis cannot say)."""
+    flags = shared_redis()
+    if flags is None or not token:
+        return False
+    try:
+        return bool(_slot_lock(flags, agreement_id, slot, token).reacquire())
+    except (LockError, redis.RedisError) as exc:
+        log.info("wake slot %s of %s no longer held: %s", slot, agreement_id, exc)
+        return False
+
+
+def clear_wake(agreement_id: str, slot: int = 0, token: str | None = None) -> None:
+    """The task of this slot has ended (or was never sent): the next wake may use the slot.
+
+    With its ``token`` only the slot's own holder frees it; a task whose flag ran out while it
+    worked leaves a newer task's flag alone. Without a token (tasks sent before tokens, an
+    admin's reset, tests) the slot is freed whoever holds it.
+    """
     flags = shared_redis()
     if flags is None:
         return
     try:
-        flags.delete(_slot_key(agreement_id, slot))
+        if token is None:
+            flags.delete(_slot_key(agreement_id, slot))
+        elif token:
+            _slot_lock(flags, agreement_id, slot, token).release()
+    except LockNotOwnedError:
+        log.info("wake slot %s of %s: held by a newer task, left to it", slot, agreement_id)
     except redis.RedisError as exc:  # it runs out after the lease; the sweep wakes it then
         log.warning("wake flag of %s not cleared: %s", agreement_id, exc)
 

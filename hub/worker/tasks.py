@@ -23,7 +23,14 @@ from hub.core.settings import get_settings
 from hub.db.session import session_scope
 from hub.db.types import utcnow
 from hub.delivery.batch import DeliveryOutcome, deliver, deliver_due
-from hub.delivery.dispatch import clear_wake, due_agreements, queue_room, take_wake, waiting_tasks
+from hub.delivery.dispatch import (
+    clear_wake,
+    due_agreements,
+    keep_wake,
+    queue_room,
+    take_wake,
+    waiting_tasks,
+)
 from hub.delivery.lookup import LookupOutcome, claim_lookups, due_lookups, look_up
 from hub.polling.poll import claim_due_polls, poll_referrals
 
@@ -48,7 +55,7 @@ def _load_agreements(**_: Any) -> None:
 
 
 @app.task(name="hub.deliver_due", acks_late=True, reject_on_worker_lost=True)
-def deliver_due_task(agreement_id: str, slot: int = 0) -> int:
+def deliver_due_task(agreement_id: str, slot: int = 0, token: str | None = None) -> int:
     """Deliver this agreement's due referrals, a batch at a time, until none is due.
 
     While it runs, it holds its delivery slot (:func:`hub.delivery.dispatch.take_wake`): intake
@@ -64,18 +71,31 @@ def deliver_due_task(agreement_id: str, slot: int = 0) -> int:
     as it goes: left set, no task would be sent for this agency until the flag ran out (after a
     PostgreSQL restart, deliveries stalled that long). A worker killed outright cannot; the
     flag's lifetime covers that.
+
+    The slot's ``token`` (from the wake that sent the task) proves the slot is this task's: the
+    task renews the flag after each batch it delivers, and a task that outlived its flag (a
+    long stall) finds the slot taken by a newer task and leaves it alone — freeing it would let
+    one more task run than the agreement allows. A message sent without a token (by an older
+    hub) frees its slot as before.
     """
     settings, registry = get_settings(), get_registry()
     delivered, holding = 0, True
+
+    def give_back() -> None:
+        clear_wake(agreement_id, slot, token)
+
     try:
         for _ in range(DELIVERY_ROUNDS):
             outcomes = deliver_due(agreement_id, registry, settings, worker=worker_name())
             delivered += outcomes.count(DeliveryOutcome.DELIVERED)
             if outcomes and DeliveryOutcome.DEFERRED not in outcomes:
+                if holding and token and not keep_wake(agreement_id, slot, token):
+                    holding = False  # a newer task holds the slot now: not ours to free
                 if len(outcomes) >= settings.delivery_batch_size:
                     wake_deliveries([agreement_id], helper=True)  # a backlog: call for help
                 continue
-            clear_wake(agreement_id, slot)
+            if holding:
+                give_back()
             holding = False  # a wake from now on may set it for a task of its own
             outcomes = deliver_due(agreement_id, registry, settings, worker=worker_name())
             delivered += outcomes.count(DeliveryOutcome.DELIVERED)
@@ -84,10 +104,10 @@ def deliver_due_task(agreement_id: str, slot: int = 0) -> int:
             # More came in: go on (a task woken meanwhile shares the work; claims skip its rows).
     except BaseException:
         if holding:
-            clear_wake(agreement_id, slot)
+            give_back()
         raise
     if holding:
-        clear_wake(agreement_id, slot)
+        give_back()
     wake_deliveries([agreement_id])
     return delivered
 
@@ -167,14 +187,14 @@ def wake_deliveries(agreement_ids: Iterable[str], *, helper: bool = False) -> in
     shortly — nothing is lost either way. The number of tasks sent."""
     sent = 0
     for agreement_id in agreement_ids:
-        slot = take_wake(agreement_id, helper=helper)
-        if slot is None:
+        wake = take_wake(agreement_id, helper=helper)
+        if wake is None:
             continue
         try:
-            deliver_due_task.delay(agreement_id, slot)
+            deliver_due_task.delay(agreement_id, wake.slot, wake.token)
             sent += 1
         except Exception as exc:  # the broker is down: the sweep will pick these up
-            clear_wake(agreement_id, slot)
+            clear_wake(agreement_id, wake.slot, wake.token)
             log.warning("could not send the deliveries of %s now: %s", agreement_id, exc)
             break
     return sent

@@ -24,7 +24,7 @@ from hub.db.session import session_scope
 from hub.db.types import utcnow
 from hub.delivery.batch import DeliveryOutcome, _claim, _push_all, deliver_referrals
 from hub.delivery.breaker import get_breakers, shared_redis
-from hub.delivery.dispatch import WAKE_KEY, clear_wake, take_wake
+from hub.delivery.dispatch import WAKE_KEY, clear_wake, keep_wake, take_wake
 from hub.delivery.gate import admit_batch, breaker_for
 from hub.delivery.settle import settle
 from hub.intake.submit import submit_request
@@ -171,16 +171,20 @@ def test_a_wake_takes_the_first_slot_and_a_call_for_help_the_others() -> None:
     assert slots == 2  # the default: a busy agency may use two workers at once
     for slot in range(slots):
         clear_wake(agreement, slot)
-    assert take_wake(agreement) == 0
+    first = take_wake(agreement)
+    assert first is not None and first.slot == 0 and first.token
     assert take_wake(agreement) is None  # a task is on its way: new referrals join its batch
-    assert take_wake(agreement, helper=True) == 1  # its full batch calls for help
+    helper = take_wake(agreement, helper=True)
+    assert helper is not None and helper.slot == 1  # its full batch calls for help
     assert take_wake(agreement, helper=True) is None  # every slot taken
     flags = shared_redis()
     assert flags is not None
     ttl = flags.ttl(WAKE_KEY.format(agreement))
     assert 0 < ttl <= get_settings().dispatch_lease_seconds  # a lost task's flag runs out
-    clear_wake(agreement, 0)
-    assert take_wake(agreement) == 0  # the slot given back is taken again
+    clear_wake(agreement, 0, first.token)
+    again = take_wake(agreement)
+    assert again is not None and again.slot == 0  # the slot given back is taken again
+    assert again.token != first.token
     for slot in range(slots):
         clear_wake(agreement, slot)
 
@@ -190,7 +194,7 @@ def test_waking_an_agency_twice_sends_one_task(monkeypatch: pytest.MonkeyPatch) 
     sent: list[tuple[str, int]] = []
     from hub.worker import tasks
 
-    monkeypatch.setattr(tasks.deliver_due_task, "delay", lambda *args: sent.append(args))
+    monkeypatch.setattr(tasks.deliver_due_task, "delay", lambda *args: sent.append(args[:2]))
     for name in ("agency-a", "agency-b"):
         for slot in range(2):
             clear_wake(name, slot)
@@ -210,13 +214,14 @@ def test_waking_an_agency_twice_sends_one_task(monkeypatch: pytest.MonkeyPatch) 
 def test_a_wake_that_could_not_be_sent_leaves_no_flag(monkeypatch: pytest.MonkeyPatch) -> None:
     from hub.worker import tasks
 
-    def broker_down(agreement_id: str, slot: int) -> None:
+    def broker_down(agreement_id: str, slot: int, token: str) -> None:
         raise ConnectionError("broker unreachable")
 
     monkeypatch.setattr(tasks.deliver_due_task, "delay", broker_down)
     clear_wake("agency-c")
     assert wake_deliveries(["agency-c"]) == 0
-    assert take_wake("agency-c") == 0  # the next wake (the sweep's) sends it, in the same slot
+    wake = take_wake("agency-c")
+    assert wake is not None and wake.slot == 0  # the next wake (the sweep's) sends it, again
     clear_wake("agency-c")
 
 
@@ -246,15 +251,59 @@ def test_a_running_delivery_task_keeps_its_slot_until_nothing_is_due_and_calls_h
     monkeypatch.setattr(tasks.deliver_due_task, "delay", lambda *args: helpers.append(args))
     for slot in range(2):
         clear_wake(agreement, slot)
-    assert take_wake(agreement) == 0  # the wake that sent this task
-    assert tasks.deliver_due_task(agreement, 0) == 24
+    wake = take_wake(agreement)  # the wake that sent this task
+    assert wake is not None and wake.slot == 0
+    assert tasks.deliver_due_task(agreement, 0, wake.token) == 24
     # Held through the full rounds; given back from the first empty claim on; the claim after
     # that found one more, so the task went on until two claims in a row found nothing.
     assert slot_held_at_claim == [True, True, True, False, False, False]
     assert rounds == []
-    assert helpers == [(agreement, 1)]  # the full batch called a second worker in
+    assert [h[:2] for h in helpers] == [(agreement, 1)]  # the full batch called in a second
     assert not flags.exists(WAKE_KEY.format(agreement))  # nothing of its own left set
     clear_wake(agreement, 1)
+
+
+@pytest.mark.usefixtures("broker")
+def test_a_task_that_outlived_its_flag_leaves_the_newer_tasks_slot_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A task stalled past its flag's lifetime: a wake meanwhile gave the slot to a newer task.
+    When the old task ends (or fails) it must not free that slot — one more task than the
+    agreement allows would run — and it cannot renew it."""
+    from hub.worker import tasks
+
+    agreement = "outlived-agency"
+    flags = shared_redis()
+    assert flags is not None
+    clear_wake(agreement, 0)
+    old = take_wake(agreement)
+    assert old is not None
+    flags.delete(WAKE_KEY.format(agreement))  # its lifetime ran out while it stalled
+    new = take_wake(agreement)
+    assert new is not None and new.slot == 0 and new.token != old.token
+
+    clear_wake(agreement, 0, old.token)  # the old task gives "its" slot back
+    assert flags.get(WAKE_KEY.format(agreement)) == new.token.encode()  # still the new one's
+    assert not keep_wake(agreement, 0, old.token)
+    assert keep_wake(agreement, 0, new.token)
+
+    D = DeliveryOutcome.DELIVERED
+    rounds: list[list[DeliveryOutcome]] = [[D], [], []]
+    monkeypatch.setattr(tasks, "deliver_due", lambda *args, **kwargs: rounds.pop(0))
+    monkeypatch.setattr(tasks.deliver_due_task, "delay", lambda *args: None)
+    assert tasks.deliver_due_task(agreement, 0, old.token) == 1  # the old task, run to its end
+    assert flags.get(WAKE_KEY.format(agreement)) == new.token.encode()
+
+    def claim_fails(*args: object, **kwargs: object) -> list[DeliveryOutcome]:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(tasks, "deliver_due", claim_fails)
+    with pytest.raises(RuntimeError):
+        tasks.deliver_due_task(agreement, 0, old.token)  # or failing on its way out
+    assert flags.get(WAKE_KEY.format(agreement)) == new.token.encode()
+
+    clear_wake(agreement, 0, new.token)  # its holder frees it
+    assert not flags.exists(WAKE_KEY.format(agreement))
 
 
 @pytest.mark.usefixtures("broker")

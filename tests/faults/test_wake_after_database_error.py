@@ -42,7 +42,7 @@ RUN_TASK = """
 import sys
 from hub.worker.tasks import deliver_due_task
 try:
-    deliver_due_task(sys.argv[1])
+    deliver_due_task(sys.argv[1], 0, sys.argv[2])  # the slot's holder, with its token
 except Exception as exc:
     print(f"{type(exc).__module__}.{type(exc).__name__}: {exc}")
     raise SystemExit(3)
@@ -60,10 +60,10 @@ def _a_due_referral_that_cannot_be_claimed(url: str, agreement: str) -> None:
         connection.execute(text(REFUSE_DELIVERING))
 
 
-def _run_delivery_task(url: str, agreement: str) -> subprocess.CompletedProcess[str]:
+def _run_delivery_task(url: str, agreement: str, token: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SAMAD_DATABASE_URL": url}
     return subprocess.run(
-        [sys.executable, "-c", RUN_TASK, agreement],
+        [sys.executable, "-c", RUN_TASK, agreement, token],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
 
@@ -78,9 +78,10 @@ def test_a_delivery_task_that_died_on_a_database_error_leaves_no_wake_flag(
     with private_database("sqlite", "wake", tmp_path) as url:
         _a_due_referral_that_cannot_be_claimed(url, agreement)
         clear_wake(agreement)
-        assert take_wake(agreement) == 0  # the wake that sent the task (its first slot)
+        wake = take_wake(agreement)  # the wake that sent the task (its first slot)
+        assert wake is not None and wake.slot == 0
 
-        died = _run_delivery_task(url, agreement)
+        died = _run_delivery_task(url, agreement, wake.token)
 
     assert died.returncode == 3, died.stderr[-3000:]
     assert "IntegrityError" in died.stdout and "disk is full" in died.stdout
@@ -88,5 +89,5 @@ def test_a_delivery_task_that_died_on_a_database_error_leaves_no_wake_flag(
     sent: list[tuple[object, ...]] = []
     monkeypatch.setattr(tasks.deliver_due_task, "delay", lambda *args: sent.append(args))
     assert tasks.wake_deliveries([agreement]) == 1  # the next wake sends a task at once
-    assert sent == [(agreement, 0)]  # in the slot the dead task gave back
+    assert [s[:2] for s in sent] == [(agreement, 0)]  # in the slot the dead task gave back
     clear_wake(agreement)
