@@ -37,6 +37,7 @@ from markupsafe import escape
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.core.logs import request_id
+from hub.core.unreachable import unavailable_cause
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:samad-hub:problem:"
@@ -126,28 +127,6 @@ def _title(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"
-
-
-def unavailable_cause(exc: BaseException) -> str | None:
-    """``database`` or ``broker`` when ``exc`` (or what caused it) means one is out of reach."""
-    from kombu.exceptions import OperationalError as BrokerDown
-    from redis.exceptions import ConnectionError as RedisDown
-    from redis.exceptions import TimeoutError as RedisSlow
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-    from sqlalchemy.exc import TimeoutError as PoolTimeout
-
-    seen: BaseException | None = exc
-    for _ in range(5):
-        if seen is None:
-            return None
-        if isinstance(seen, OperationalError | InterfaceError | PoolTimeout):
-            return "database"
-        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
-            return "database"
-        if isinstance(seen, BrokerDown | RedisDown | RedisSlow):
-            return "broker"
-        seen = seen.__cause__ or seen.__context__
-    return None
 
 
 def _failure(scope: Scope, exc: BaseException) -> JSONResponse | HTMLResponse:

@@ -16,18 +16,49 @@ connection is used again — is fixed in the hub's Redis transport (:mod:`hub.co
 
 from __future__ import annotations
 
-from celery import Celery
+import logging
+from typing import Any
+
+from celery import Celery, Task
 from celery.schedules import crontab
 from kombu import Queue
 
 from hub.core.settings import Settings, get_settings
+from hub.core.unreachable import UNREACHABLE, first_line, unavailable_cause
+
+log = logging.getLogger("hub.worker")
+
+
+class HubTask(Task):
+    """Every hub task: a database or broker out of reach is one warning line with its cause.
+
+    A PostgreSQL restart fails every task running at that moment; a traceback of several screens
+    each buried the log. Celery logs the exceptions in ``throws`` as expected (no traceback, at
+    INFO); this adds the one line an operator reads at WARNING. Nothing is lost by such a
+    failure: what is due lives in the database and the sweeps send it again.
+    """
+
+    throws = UNREACHABLE
+
+    def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        cause = unavailable_cause(exc)
+        if cause is not None:
+            log.warning(
+                "task %s[%s]: the %s is out of reach (%s); the sweeps send its work again",
+                self.name,
+                task_id,
+                cause,
+                first_line(exc),
+            )
+        super().on_failure(exc, task_id, args, kwargs, einfo)
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
     settings = settings or get_settings()
-    app = Celery(
+    app: Celery = Celery(
         "samad_hub",
         broker=settings.effective_broker_url,
+        task_cls=HubTask,
         include=[
             "hub.worker.tasks",
             "hub.worker.supervision_tasks",

@@ -20,6 +20,7 @@ from celery.signals import worker_shutdown as worker_shutting_down
 
 from hub.core.celery_app import app
 from hub.core.settings import get_settings
+from hub.core.unreachable import first_line
 from hub.db.session import get_engine, session_scope
 from hub.db.types import utcnow
 from hub.supervision.sweeps import alert_overdue, expect, record_run, scheduled_sweeps
@@ -45,7 +46,7 @@ def _sweep_finished(task_id: str, task: Any, retval: Any = None, **_: Any) -> No
         with session_scope() as session:
             record_run(session, task.name, started, utcnow(), error, SWEEPS[task.name])
     except Exception as exc:  # the sweep ran; only its record is missing: the next one writes it
-        log.warning("run of sweep %s not recorded: %s", task.name, exc)
+        log.warning("run of sweep %s not recorded: %s", task.name, first_line(exc))
 
 
 class Watchdog(threading.Thread):
@@ -70,7 +71,7 @@ class Watchdog(threading.Thread):
             with session_scope() as session:
                 return alert_overdue(session, SWEEPS, utcnow())
         except Exception as exc:
-            log.warning("sweep watchdog: the record is unreadable now (%s)", exc)
+            log.warning("sweep watchdog: the record is unreadable now (%s)", first_line(exc))
             return []
 
 
