@@ -50,6 +50,7 @@ from hub.db.bulk import insert_rows
 from hub.db.models import DeliveryAttempt, Referral, Request
 from hub.db.session import session_scope
 from hub.db.types import utcnow
+from hub.delivery import receipts
 from hub.delivery.gate import admit_batch, record_pushes
 from hub.delivery.settle import Claim, DeliveryOutcome, Pushed, settle
 from hub.referrals.events import EventKind, event_row, insert_events
@@ -114,7 +115,11 @@ def _deliver(
     agreement = claims[0].agreement
     if agreement is not None:
         record_pushes(agreement, settings, [p.error for p in pushed])
-    return outcomes + _settle_surely(pushed, settings)
+    kept = receipts.keep(pushed)  # until the settle commits: a lost settle loses no receipt
+    settled = _settle_surely(pushed, settings)
+    if kept:
+        receipts.forget(p.claim.referral.id for p in pushed if p.receipt is not None)
+    return outcomes + settled
 
 
 def _database_blip(exc: BaseException) -> bool:

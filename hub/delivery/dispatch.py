@@ -29,14 +29,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import redis
 from redis.exceptions import LockError, LockNotOwnedError
 from redis.lock import Lock
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from hub.agreements.model import Idempotency
@@ -46,6 +46,7 @@ from hub.core.settings import get_settings
 from hub.core.states import ReferralState
 from hub.db.models import DeliveryAttempt, Referral
 from hub.db.types import utcnow
+from hub.delivery import receipts
 from hub.delivery.breaker import shared_redis
 from hub.referrals.events import AlertKind, alert, alert_once
 from hub.referrals.lifecycle import transition
@@ -190,6 +191,7 @@ def _recover_abandoned(session: Session, now: datetime, limit: int) -> None:
         .with_for_update(skip_locked=True)
     ).all()
     registry = get_registry()
+    abandoned = _settle_from_kept_receipts(session, abandoned, registry, now)
     if abandoned:  # their attempts never heard how they ended: say so, none stays "started"
         session.execute(
             update(DeliveryAttempt)
@@ -231,6 +233,57 @@ def _recover_abandoned(session: Session, now: datetime, limit: int) -> None:
                 agreement=referral.agreement_id,
                 reason=reason,
             )
+
+
+def _settle_from_kept_receipts(
+    session: Session, abandoned: Sequence[Referral], registry: AgreementRegistry, now: datetime
+) -> list[Referral]:
+    """Deliver the abandoned referrals whose agency's receipt was kept
+    (:mod:`hub.delivery.receipts`): the agency answered, only the settle was lost. The others,
+    which the lease still has to decide."""
+    found = receipts.kept([r.id for r in abandoned])
+    if not found:
+        return list(abandoned)
+    unfinished = set(
+        session.scalars(
+            select(DeliveryAttempt.id).where(
+                DeliveryAttempt.referral_id.in_(list(found)), DeliveryAttempt.outcome == "started"
+            )
+        )
+    )
+    rest, settled = [], []
+    for referral in abandoned:
+        receipt = found.get(referral.id)
+        if receipt is None or receipt.attempt_id not in unfinished:
+            rest.append(referral)  # none, or one of an attempt that did settle
+            continue
+        try:
+            interval = registry.get(referral.agreement_id).poll_interval_seconds
+        except NotFound:
+            interval = 0
+        values = {
+            "external_id": receipt.external_id,
+            "receipt": receipt.raw,
+            "next_attempt_at": None,
+            "last_error": None,
+            "next_poll_at": now + timedelta(seconds=interval),
+        }
+        reason = "the agency's receipt was kept when its settle could not be written"
+        if transition(
+            session, referral, S.DELIVERED, values=values, actor="dispatch", reason=reason
+        ):
+            session.execute(
+                update(DeliveryAttempt)
+                .where(DeliveryAttempt.id == receipt.attempt_id)
+                .values(outcome="delivered", finished_at=now, error=None)
+            )
+            log.warning("referral %s: delivered from its kept receipt %s", referral.id, reason)
+            settled.append(referral.id)
+        else:
+            rest.append(referral)
+    if settled:  # dropped once this is committed; left, their attempt id guards them anyway
+        event.listen(session, "after_commit", lambda _: receipts.forget(settled), once=True)
+    return rest
 
 
 def _idempotency_of(registry: AgreementRegistry, agreement_id: str) -> Idempotency:

@@ -35,7 +35,9 @@ from hub.core.settings import REPO_ROOT, get_settings
 from hub.db.migrate import upgrade
 from hub.db.models import DeliveryAttempt, Referral
 from hub.db.session import get_engine, new_session, session_scope
+from hub.delivery.breaker import shared_redis
 from hub.delivery.dispatch import due_agreements
+from hub.delivery.receipts import RECEIPT_KEY
 from hub.intake.submit import register
 from hub.sandbox.rest import RestSandboxApp, RestSandboxSettings, create_app
 from hub.sandbox.rest_faults import FaultMode
@@ -269,3 +271,49 @@ def test_a_push_whose_worker_died_ends_lost_and_unconfirmed_and_is_not_pushed_ag
         assert again.out.read_text().split() == [], again.log()
         assert_one_ticket_each(agency.app.tickets, [reference])
         assert [a.outcome for a in _attempts(url, referral_id)] == ["lost"]
+
+
+def test_a_push_whose_settle_gave_up_is_delivered_from_its_kept_receipt_and_not_pushed_again(
+    postgres: PrivatePostgres, agency: Agency, tmp_path: Path
+) -> None:
+    """3. PostgreSQL stays down longer than the settle's retries (half the lease): the delivery
+    gives up with the agency's answer in hand. The receipt was kept in Redis, so when the lease
+    runs out the sweep delivers the referral with the agency's case id — no re-push (this agency
+    would open a second case), no ``unconfirmed`` for a person to look up."""
+    referral_id, reference = _register(postgres.url, agency)
+    agency.app.faults.set(FaultMode.CREATED_THEN_SLOW, count=1, delay_seconds=1.0, **PUSHES)
+    lease = 4.0  # the settle retries for 2 s; the server stays down 6 s
+    delivery = _deliver_in_a_process(postgres.url, agency, tmp_path, lease_seconds=lease)
+    try:
+        what = "the agency opening its ticket"
+        _wait_for(lambda: agency.app.tickets.tickets_for(reference), 60, what, delivery)
+        postgres.stop()
+        delivery.finish(timeout=30)  # it gives up while the server is down
+        assert delivery.process.returncode != 0, delivery.log()
+        assert "OperationalError" in delivery.err.read_text(), delivery.log()
+        flags = shared_redis()
+        assert flags is not None
+        kept = flags.get(RECEIPT_KEY.format(referral_id))
+        (ticket,) = agency.app.tickets.tickets_for(reference)
+        assert kept is not None and ticket.id in kept.decode()  # the answer, kept
+    finally:
+        if delivery.process.poll() is None:
+            delivery.process.kill()
+        postgres.start()
+    assert _referral(postgres.url, referral_id).state == "delivering"
+
+    def recovered() -> bool:
+        with session_scope(postgres.url) as session:
+            due_agreements(session, limit=50)  # what the hub.dispatch_due task calls
+        return _referral(postgres.url, referral_id).state != "delivering"
+
+    _wait_for(recovered, lease + 30, "the sweep recovering the lease-expired referral")
+    referral = _referral(postgres.url, referral_id)
+    assert (referral.state, referral.external_id) == ("delivered", ticket.id)
+    assert referral.next_poll_at is not None  # followed like any delivered referral
+    (attempt,) = _attempts(postgres.url, referral_id)
+    assert attempt.outcome == "delivered" and attempt.finished_at is not None
+    assert_one_ticket_each(agency.app.tickets, [reference])
+    assert flags.get(RECEIPT_KEY.format(referral_id)) is None  # dropped once committed
+    with session_scope(postgres.url) as session:
+        assert agency.agreement_id not in due_agreements(session, limit=50)
