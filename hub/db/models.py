@@ -70,6 +70,8 @@ class Referral(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(128))
     receipt: Mapped[dict[str, Any] | None]
+    # The W3C traceparent of the intake that made it: its push continues that trace.
+    trace_parent: Mapped[str | None] = mapped_column(String(64))
 
     # Polling.
     next_poll_at: Mapped[datetime | None] = mapped_column(index=True)

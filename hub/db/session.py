@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+import sqlalchemy
+from sqlalchemy import Engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.core.settings import get_settings
@@ -23,7 +24,8 @@ def get_engine(url: str | None = None) -> Engine:
         _make_parent_dir(url)
     else:
         kwargs.update(pool_size=10, max_overflow=20)
-    engine = create_engine(url, **kwargs)
+    # Looked up at each call: traces (hub.core.telemetry) wrap sqlalchemy.create_engine.
+    engine = sqlalchemy.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -42,7 +42,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_expone
 
 from hub.agreements.model import Agreement
 from hub.agreements.registry import AgreementRegistry
-from hub.core import metrics
+from hub.core import metrics, telemetry
 from hub.core.errors import ConnectorError, HubError, NotFound
 from hub.core.settings import Settings
 from hub.core.states import ReferralState
@@ -292,8 +292,17 @@ def _push(claim: Claim, registry: AgreementRegistry) -> Pushed:
         )
         return Pushed(claim, None, missing, 0)
     started = time.monotonic()
+    reference = claim.referral.reference
     try:
-        receipt = registry.connector(agreement).push(claim.payload)
+        with telemetry.continued_span(
+            "samad.push",
+            claim.referral.trace_parent,
+            tracking_code=reference.rsplit("-", 1)[0],
+            referral=reference,
+            agreement=agreement.id,
+            connector=agreement.connector_type,
+        ):
+            receipt = registry.connector(agreement).push(claim.payload)
         error: ConnectorError | None = None
     except ConnectorError as exc:
         receipt, error = None, exc

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.agreements.model import Agreement
+from hub.core import telemetry
 from hub.core.states import ReferralState
 from hub.db.bulk import insert_objects
 from hub.db.models import Referral, Request
@@ -73,6 +74,7 @@ def _new_referral(
         previous_referral_id=previous.id if previous else None,
         attempts=0,
         next_attempt_at=now,
+        trace_parent=telemetry.current_traceparent(),
         **_UNSET_AT_CREATION,
         created_at=now,
         updated_at=now,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hub.agreements.registry import AgreementRegistry
+from hub.core import telemetry
 from hub.core.metrics import request_received
 from hub.core.settings import Settings
 from hub.core.states import RequestStatus
@@ -71,6 +72,7 @@ def submit_request(
         _send_to_triage(request, excluded=False)
     insert_objects(session, [request])
     request_received(request.channel)
+    telemetry.annotate(tracking_code=request.tracking_code, category=request.category)
     received = event_row(
         EventKind.REQUEST_RECEIVED,
         request.id,
@@ -90,6 +92,7 @@ def submit_request(
     if not agreements:
         insert_events(session, [received, _triage_event(request, actor)])
         return IntakeResult(request, [])
+    telemetry.annotate(agreements=",".join(a.id for a in agreements))
     referrals, created = create_referrals(session, request, agreements, actor=actor)
     set_committed_value(request, "referrals", referrals)
     for referral in referrals:

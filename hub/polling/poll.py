@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from hub.agreements.model import Agreement
 from hub.agreements.registry import AgreementRegistry
+from hub.core import telemetry
 from hub.core.errors import ConnectorError, NotFound
 from hub.core.metrics import observed_poll
 from hub.core.settings import get_settings
@@ -76,11 +77,13 @@ def poll_referrals(
             select(Referral).where(Referral.id.in_(referral_ids), Referral.external_id.is_not(None))
         ).all()
         receipts = [Receipt(r.id, r.external_id or "", r.receipt or {}) for r in referrals]
+        traces = [r.trace_parent for r in referrals]
     if not receipts:
         return []
     connector = registry.connector(agreement)
     try:
-        updates = _ask(agreement_id, connector, receipts)
+        with telemetry.linked_span("samad.poll", traces, agreement=agreement_id):
+            updates = _ask(agreement_id, connector, receipts)
     except ConnectorError as exc:  # transient: asked again next interval (moved ahead already)
         record_pushes(agreement, get_settings(), [exc])  # the breaker counts it, as for a push
         raise

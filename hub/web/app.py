@@ -22,6 +22,8 @@ from hub.api.routes import (
     requests,
     webhook,
 )
+from hub.auth.masking import mask_pii
+from hub.core import telemetry
 from hub.web.dashboard import mount_supervision
 
 
@@ -38,6 +40,9 @@ def create_app() -> FastAPI:
     for module in (requests, agreements, health, admin, feedback, webhook, agency_referrals, login):
         app.include_router(module.router)
     mount_supervision(app)
+
+    if telemetry.setup("samad-hub-api", mask=mask_pii):  # only when OTEL_* asks for traces
+        telemetry.instrument_app(app)
 
     build = app.openapi
 

@@ -17,6 +17,8 @@ from typing import Any
 from celery import signals
 
 from hub.agreements.registry import get_registry
+from hub.auth.masking import mask_pii
+from hub.core import telemetry
 from hub.core.celery_app import app
 from hub.core.errors import ConnectorError
 from hub.core.settings import get_settings
@@ -41,6 +43,13 @@ def worker_name() -> str:
     """This process as its delivery attempts name it (host:pid), asked when it delivers: a
     prefork child inherits this module from the parent that imported it before forking."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@signals.worker_init.connect
+def _trace(**_: Any) -> None:
+    """Traces on when the ``OTEL_*`` variables ask (hub.core.telemetry); a prefork child keeps
+    its parent's set-up."""
+    telemetry.setup("samad-hub-worker", mask=mask_pii)
 
 
 @signals.worker_init.connect
