@@ -103,3 +103,31 @@ def test_a_long_persian_subject_reaches_the_reader_with_every_space() -> None:
     notifier = EmailNotifier(Settings(smtp_from="samad@golestan111.test"))
     mail = notifier._compose(OutgoingMessage(1, "digest:1", "admin@example.test", subject, "…"))
     assert message_from_bytes(mail.as_bytes(), policy=default)["Subject"] == subject
+
+
+def test_a_local_id_the_gateway_holds_for_another_number_is_not_taken_as_sent(
+    notification_sandboxes: NotificationSandboxes,
+) -> None:
+    from hub.core.errors import NotifierError
+    from hub.core.settings import get_settings
+    from hub.notifications.notifiers.sms import KavenegarSmsNotifier
+    from hub.plugins.notifier import OutgoingMessage
+
+    # A local id is a row id, unique in one database: another hub on the account (or a database
+    # made again) sends its own message with an id the gateway already holds for someone else.
+    local_id = random.randrange(10**9, 2 * 10**9)  # none of this run's notifications
+    citizen, stranger = a_citizen()["mobile"], a_citizen()["mobile"]
+    notifier = KavenegarSmsNotifier(get_settings())
+    try:
+        sent = notifier.send(OutgoingMessage(local_id, "first", citizen, "", "کد پیگیری ۱"))
+        resent = notifier.send(OutgoingMessage(local_id, "first", citizen, "", "کد پیگیری ۱"))
+        with pytest.raises(NotifierError) as refused:
+            notifier.send(OutgoingMessage(local_id, "other", stranger, "", "کد پیگیری ۲"))
+    finally:
+        notifier.close()
+
+    assert resent == sent  # the same message sent again: the gateway's copy, rightly "sent"
+    assert not notification_sandboxes.sms.to(stranger)  # the other citizen got nothing …
+    assert refused.value.permanent  # … and the hub says so instead of recording it as sent
+    assert f"local id {local_id}" in refused.value.message
+    assert refused.value.code == "localid_taken"

@@ -12,7 +12,10 @@ the message went. A new worker's sweep finds the lease run out and sends it agai
   key), so the recipient's mail system can drop the second.
 
 The hub here has a database, a Redis and a beat of its own: the run's worker must not send these
-messages, and a worker killed together with an embedded beat would leave that beat running.
+messages, and a worker killed together with an embedded beat would leave that beat running. It
+has an SMS gateway account of its own too: its notification ids start again at 1, and the run's
+gateway, which has taken the run's own messages by those local ids, would answer this hub's
+first SMS as a copy of one of them.
 """
 
 from __future__ import annotations
@@ -35,8 +38,11 @@ from hub.db.models_deadlines import Notification
 from hub.db.session import session_scope
 from hub.notifications.messages import Rendered
 from hub.notifications.outbox import message_row, record_notifications
+from hub.sandbox.server import BackgroundServer
+from hub.sandbox.sms import SmsGateway, create_app
 from hub.worker.process import start_worker, stop_process
 from tests.core.waiting import wait_for
+from tests.support.notification_env import SMS_API_KEY
 from tests.support.notification_fixtures import NotificationSandboxes
 from tests.support.private_databases import private_database
 from tests.support.private_redis import PrivateRedis
@@ -51,19 +57,24 @@ TEXT = Rendered("درخواست شما ثبت شد", "درخواست شما با
 class OwnHub:
     database: str
     logs: Path
+    sms: SmsGateway  # this hub's account at the gateway: its local ids are this database's
 
 
 @pytest.fixture(scope="module")
 def own_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnHub]:
-    """A database, a Redis and a beat of this module's own; workers start in each test."""
+    """A database, a Redis, a beat and an SMS gateway of this module's own; workers start in
+    each test."""
     root = tmp_path_factory.mktemp("crash")
     (root / "agreements").mkdir()
+    gateway = SmsGateway(api_key=SMS_API_KEY)
     redis = PrivateRedis().start()
     try:
         with (
             private_database("postgresql", "crash_notify", root) as database,
+            BackgroundServer(create_app(gateway)) as gateway_server,
             pytest.MonkeyPatch.context() as env,
         ):
+            env.setenv("SAMAD_SMS_URL", gateway_server.url)
             env.setenv("SAMAD_DATABASE_URL", database)
             env.setenv("SAMAD_BROKER_URL", redis.url)
             env.setenv("SAMAD_REDIS_URL", redis.url)
@@ -72,7 +83,7 @@ def own_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnHub]:
             env.setenv("SAMAD_NOTIFICATION_LEASE_SECONDS", str(LEASE_SECONDS))
             beat = _start_beat(root)
             try:
-                yield OwnHub(database, root)
+                yield OwnHub(database, root, gateway)
             finally:
                 stop_process(beat)
     finally:
@@ -127,16 +138,10 @@ def _sent_by_a_new_worker(hub: OwnHub, notification_id: int, name: str) -> Notif
     return _row(hub.database, notification_id)
 
 
-@pytest.mark.xfail(
-    reason="open finding: run after tests/deadlines/test_citizen_notifications.py, the held SMS "
-    "never reaches the session's gateway sandbox (every attempt times out, nothing recorded); "
-    "alone it passes — not yet understood, see the note on issue 27",
-    strict=False,
-)
 def test_an_sms_sent_again_after_its_worker_died_mid_send_reaches_the_citizen_once(
-    own_hub: OwnHub, notification_sandboxes: NotificationSandboxes
+    own_hub: OwnHub,
 ) -> None:
-    gateway = notification_sandboxes.sms
+    gateway = own_hub.sms
     mobile = f"0912{random.randrange(10**7):07d}"
     release = gateway.hold_answers_to(mobile)
     notification_id = _record(own_hub.database, "sms", mobile)

@@ -1,8 +1,10 @@
 """The review queue's tests: an agency answering by mail into the run's private Dovecot.
 
 Set before the run's worker starts (it reads them once): the IMAP password the agreements name as
-``${env:…}``, and a beat that sweeps waiting replies every half second (the age stays the
-default, an hour; a test makes a reply old by moving its review's ``created_at`` back).
+``${env:…}``, a beat that sweeps waiting replies every half second (the age stays the
+default, an hour; a test makes a reply old by moving its review's ``created_at`` back), and a
+port for the worker's metrics, whose poll counts tell a test that the worker polled again
+(:mod:`tests.replies.polls`; another conftest may have chosen the port already).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from hub.sandbox.server import free_port
 from tests.connectors.conftest import IMAP_PASSWORD, dovecot, imap_mailbox, mail_certificates
 from tests.replies.agency import PASSWORD_VARIABLE, MailAgency, agreements_dir, start_mail_agency
 from tests.supervision.logins import PASSWORD
@@ -23,6 +26,7 @@ __all__ = ["dovecot", "imap_mailbox", "mail_certificates"]
 
 os.environ[PASSWORD_VARIABLE] = IMAP_PASSWORD
 os.environ["SAMAD_REVIEW_SWEEP_EVERY_SECONDS"] = "0.5"
+os.environ.setdefault("SAMAD_WORKER_METRICS_PORT", str(free_port()))
 
 
 @pytest.fixture

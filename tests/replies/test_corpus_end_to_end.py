@@ -31,6 +31,7 @@ from tests.connectors.test_email_corpus import CASES, UNMATCHED, Expected
 from tests.core.waiting import wait_for, wait_for_states
 from tests.replies.agency import MailAgency, Referred, agreements_dir, start_mail_agency
 from tests.replies.corpus import answering, swap, swaps_for
+from tests.replies.polls import wait_for_polls
 from tests.replies.reading import (
     dismiss_waiting,
     messages_of,
@@ -203,9 +204,10 @@ def _of(review: object, referred: Referred) -> bool:
 
 
 def _poll_again(agreement_id: str) -> None:
-    """Make every referral of the agreement due for a poll now, and give the worker a few."""
+    """Make every referral of the agreement due for a poll now, and wait until the worker has
+    polled its mailbox twice more."""
     _due(agreement_id, timedelta(0))
-    time.sleep(3)
+    wait_for_polls(agreement_id)
 
 
 def _due(agreement_id: str, after: timedelta) -> None:

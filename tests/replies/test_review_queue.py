@@ -9,7 +9,6 @@ daily digest. Polling the same mailbox again finds nothing new.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from datetime import timedelta
 
@@ -26,6 +25,7 @@ from hub.db.types import utcnow
 from hub.notifications.failure_digest import send_failure_digests
 from tests.core.waiting import wait_for
 from tests.replies.agency import MailAgency
+from tests.replies.polls import wait_for_polls
 from tests.replies.reading import (
     alerts_of_review,
     cli,
@@ -46,13 +46,13 @@ def _waiting_review(agency: MailAgency) -> ReplyReview:
     return wait_for(lambda: reviews_of(agency.agreement_id), timeout=30, what="a review")[0]
 
 
-def _poll_again(referral_id: int) -> None:
-    """Make the referral due for a poll now, and give the worker time for a few."""
+def _poll_again(agency: MailAgency, referral_id: int) -> None:
+    """Make the referral due for a poll now, and wait until the worker has polled twice more."""
     with session_scope() as session:
         session.execute(
             update(Referral).where(Referral.id == referral_id).values(next_poll_at=utcnow())
         )
-    time.sleep(3)
+    wait_for_polls(agency.agreement_id)
 
 
 def test_a_reply_without_a_status_waits_for_review_on_its_referral_in_needs_review(
@@ -86,9 +86,9 @@ def test_a_reply_without_a_status_waits_for_review_on_its_referral_in_needs_revi
     assert listed.returncode == 0, listed.stderr
     assert mine and mine[0]["reference"] == referred.reference
 
-    _poll_again(referred.referral_id)  # the same mailbox once more: nothing is new
+    _poll_again(agency, referred.referral_id)  # the same mailbox once more: nothing is new
     agency.deliver(reply)  # and the agency's server sends the very same mail again
-    _poll_again(referred.referral_id)
+    _poll_again(agency, referred.referral_id)
 
     assert len(updates_of(agency.agreement_id)) == 1
     assert len(reviews_of(agency.agreement_id)) == 1

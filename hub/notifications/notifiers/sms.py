@@ -5,6 +5,11 @@
 answer is always HTTP 200; success or failure is in the body: ``{"return": {"status": 200,
 "message": …}, "entries": [{"messageid": …}]}``. Some codes mean "try later" (the gateway busy,
 credit used up), the rest mean "never" (a bad number, a bad key).
+
+A ``localid`` the gateway has seen before is answered with *that* message, whoever it went to. The
+id is a row id, unique in one database only: a second hub on the same account, or a database
+made again from scratch, reuses it. So the answer's ``receptor`` must be the number we sent to;
+another number means the citizen got nothing, and that is a permanent failure, not "sent".
 """
 
 from __future__ import annotations
@@ -48,13 +53,13 @@ class KavenegarSmsNotifier(Notifier):
             raise NotifierError(f"SMS gateway did not answer in time: {exc}") from exc
         except httpx.HTTPError as exc:
             raise NotifierError(f"SMS gateway unreachable: {exc}") from exc
-        return _message_id(response)
+        return _message_id(response, message)
 
     def close(self) -> None:
         self._client.close()
 
 
-def _message_id(response: httpx.Response) -> str:
+def _message_id(response: httpx.Response, message: OutgoingMessage) -> str:
     if response.status_code >= 500:
         raise NotifierError(f"SMS gateway answered HTTP {response.status_code}")
     try:
@@ -72,6 +77,26 @@ def _message_id(response: httpx.Response) -> str:
             code=str(status),
         )
     try:
-        return str(body["entries"][0]["messageid"])
+        entry = body["entries"][0]
+        message_id = str(entry["messageid"])
     except (KeyError, IndexError, TypeError) as exc:
         raise NotifierError(f"SMS gateway accepted but gave no message id: {body!r}") from exc
+    receptor = str(entry.get("receptor") or message.recipient)
+    if not _same_number(receptor, message.recipient):
+        raise NotifierError(
+            f"SMS gateway answered local id {message.notification_id} with its message "
+            f"{message_id} to another number: the local id is taken on this account "
+            "(another hub, or a database made again?), so this SMS was not sent",
+            permanent=True,
+            code="localid_taken",
+        )
+    return message_id
+
+
+def _same_number(one: str, other: str) -> bool:
+    """The same mobile, whether written 0912…, 98912… or +98 912…"""
+    return _digits(one)[-10:] == _digits(other)[-10:]
+
+
+def _digits(number: str) -> str:
+    return "".join(ch for ch in number if ch.isdigit())
