@@ -76,8 +76,12 @@ def csrf_field(login: ActiveLogin) -> Markup:
 
 
 def safe_next(path: str | None) -> str:
-    """Only our own dashboard pages are places to go back to after logging in."""
-    if path and path.startswith("/dashboard") and "//" not in path and "\\" not in path:
+    """Only our own pages (the dashboard, the kartabl) are places to go back to after logging
+    in."""
+    if not path:
+        return "/dashboard"
+    ours = path.startswith("/dashboard") or path.startswith("/kartabl")
+    if ours and "//" not in path and "\\" not in path:
         return path
     return "/dashboard"
 

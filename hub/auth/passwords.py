@@ -43,8 +43,10 @@ def create_user(
 ) -> User:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccessProblem(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
-    if (role is Role.AGENCY) != bool(agreement_id):
-        raise AccessProblem("an agency user needs an agreement; other roles take none")
+    if role.is_scoped and not agreement_id:
+        raise AccessProblem(f"a {role} user needs the agreement it belongs to (--agreement)")
+    if agreement_id and not role.is_scoped:
+        raise AccessProblem(f"a {role} user belongs to no agreement")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AccessProblem(f"user {username!r} already exists")
     user = User(

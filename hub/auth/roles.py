@@ -4,7 +4,11 @@
 - ``agency``: one agency's system or clerk, scoped to one agreement: reads its own referrals and
   posts updates to them, nothing else;
 - ``supervisor``: the supervising office: every figure and every case, read-only;
-- ``admin``: agreements reload, resends, users and tokens.
+- ``admin``: agreements reload, resends, users and tokens;
+- ``agency-lead`` and ``agency-staff``: people of an agency without software of its own, who
+  work its kartabl (the ``portal`` connector's pages), scoped to one agreement: the lead sees
+  all of it and assigns; staff see what is assigned to them or to their unit. People only: they
+  log in, they get no API tokens.
 
 A citizen is not a role: a citizen proves nothing but knowledge of a tracking code and the
 mobile it was filed with, and only the look-up route accepts that.
@@ -21,6 +25,22 @@ class Role(StrEnum):
     AGENCY = "agency"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    AGENCY_LEAD = "agency-lead"
+    AGENCY_STAFF = "agency-staff"
+
+    @property
+    def is_scoped(self) -> bool:
+        """Roles that belong to one agreement (an agency's system, its kartabl's people)."""
+        return self in SCOPED_ROLES
+
+    @property
+    def takes_tokens(self) -> bool:
+        """Roles a machine client's API token may carry (the kartabl's are people's only)."""
+        return self not in KARTABL_ROLES
+
+
+KARTABL_ROLES = frozenset({Role.AGENCY_LEAD, Role.AGENCY_STAFF})
+SCOPED_ROLES = frozenset({Role.AGENCY, *KARTABL_ROLES})
 
 
 @dataclass(frozen=True)

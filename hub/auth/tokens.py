@@ -37,6 +37,8 @@ def create_token(
     expires_in: timedelta | None = None,
     now: datetime | None = None,
 ) -> IssuedToken:
+    if not role.takes_tokens:
+        raise AccessProblem(f"{role} is a role for people: create a user, not a token")
     if role is Role.AGENCY and not agreement_id:
         raise AccessProblem("an agency token needs the agreement it acts for")
     if role is not Role.AGENCY and agreement_id:

@@ -11,11 +11,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hub.agreements.registry import get_registry
 from hub.auth.errors import AccessProblem
 from hub.auth.passwords import create_user
-from hub.auth.roles import Role
+from hub.auth.roles import KARTABL_ROLES, Role
 from hub.auth.tokens import create_token, list_tokens, revoke_token, token_status
 from hub.db.session import session_scope
+from hub.web.kartabl.members import check_kartabl_user, set_unit
 
 app = typer.Typer(help="API tokens for machine clients (call-centre software, agency systems).")
 users = typer.Typer(help="People who log in to the dashboard.")
@@ -25,7 +27,11 @@ console = Console()
 @app.command("create")
 def create(
     name: str = typer.Argument(..., help="Who will use it, e.g. 'ivr-111' or 'water-cms'."),
-    role: Role = typer.Option(..., "--role", help="operator, agency, supervisor or admin."),
+    role: Role = typer.Option(
+        ...,
+        "--role",
+        help="operator, agency, supervisor or admin (agency-lead, agency-staff: users only).",
+    ),
     agreement: str | None = typer.Option(None, help="For an agency token: its agreement id."),
     days: int | None = typer.Option(None, help="Lifetime in days (default SAMAD_TOKEN_DAYS)."),
 ) -> None:
@@ -77,15 +83,29 @@ def revoke(token_id: int = typer.Argument(..., help="The id shown by 'tokens lis
 def create_person(
     username: str = typer.Argument(...),
     role: Role = typer.Option(..., "--role"),
-    agreement: str | None = typer.Option(None, help="For an agency clerk: the agreement id."),
+    agreement: str | None = typer.Option(
+        None, help="For an agency clerk, an agency-lead or agency-staff: the agreement id."
+    ),
+    unit: str | None = typer.Option(
+        None, help="For agency-staff: the unit of the portal agreement they work in."
+    ),
     password: str = typer.Option(
         ..., prompt=True, hide_input=True, confirmation_prompt=True, envvar="SAMAD_NEW_PASSWORD"
     ),
 ) -> None:
-    """Create a dashboard user (the password is asked for, or read from SAMAD_NEW_PASSWORD)."""
+    """Create a dashboard user (the password is asked for, or read from SAMAD_NEW_PASSWORD).
+
+    An agency-lead or agency-staff works the kartabl of a portal agreement: see docs/kartabl.md.
+    """
     try:
+        if role in KARTABL_ROLES:
+            check_kartabl_user(get_registry(), agreement or "", role, unit)
+        elif unit:
+            raise AccessProblem("--unit is for the kartabl's agency-lead and agency-staff only")
         with session_scope() as session:
-            create_user(session, username, password, role, agreement)
+            user = create_user(session, username, password, role, agreement)
+            if role in KARTABL_ROLES:
+                set_unit(session, user.id, agreement or "", unit)
     except AccessProblem as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc

@@ -23,6 +23,7 @@ DEMO_SECRETS = {
     "SAMAD_WATER_TOKEN": "demo-water-token",
     "SAMAD_GAS_API_KEY": "demo-gas-key",
     "SAMAD_POWER_WSSE_PASSWORD": "demo-power-password",
+    "SAMAD_ROADS_OPEN311_API_KEY": "demo-roads-open311-key",
 }
 
 
@@ -104,6 +105,7 @@ def start_sandboxes(world: DemoWorld, step_seconds: float) -> None:
         )
     _start_soap_agency(world, agreements, step_seconds)
     _start_mail_agency(world, agreements, step_seconds)
+    _start_open311_agency(world, agreements, step_seconds)
 
 
 def _start_soap_agency(world: DemoWorld, agreements: Path, step_seconds: float) -> None:
@@ -135,3 +137,17 @@ def _start_mail_agency(world: DemoWorld, agreements: Path, step_seconds: float) 
     _copy_agreement(
         "golestan-gorgan-municipality.yaml", agreements, {"port: 8725": f"port: {sandbox.port}"}
     )
+
+
+def _start_open311_agency(world: DemoWorld, agreements: Path, step_seconds: float) -> None:
+    """The roads administration's request system, speaking Open311 GeoReport v2."""
+    from hub.sandbox.open311 import Open311SandboxSettings
+    from hub.sandbox.open311 import create_app as open311_app
+
+    settings = Open311SandboxSettings(
+        api_key=DEMO_SECRETS["SAMAD_ROADS_OPEN311_API_KEY"], close_after_seconds=3 * step_seconds
+    )
+    app = open311_app(settings)
+    server = world.servers.enter_context(BackgroundServer(app, port=free_port()))
+    world.sandboxes["golestan-roads"] = app
+    _copy_agreement("golestan-roads.yaml", agreements, {"http://127.0.0.1:8734": server.url})

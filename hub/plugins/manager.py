@@ -28,6 +28,8 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "rest": "connectors.rest.plugin",
     "soap": "connectors.soap.plugin",
     "email": "connectors.email.plugin",
+    "open311": "connectors.open311.plugin",
+    "portal": "connectors.portal.plugin",
 }
 
 

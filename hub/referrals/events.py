@@ -32,6 +32,7 @@ class EventKind(StrEnum):
     DEADLINE_ESCALATED = "deadline.escalated"
     REFERRAL_REOPENED = "referral.reopened"
     FEEDBACK_RECEIVED = "feedback.received"
+    KARTABL_ACTION = "kartabl.action"  # a portal agency's person acted in its kartabl
     ALERT = "alert"
 
 

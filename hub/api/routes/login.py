@@ -22,7 +22,7 @@ from hub.auth.digest import same
 from hub.auth.errors import AccessDenied, forbidden
 from hub.auth.passwords import check_login
 from hub.auth.ratelimit import count, refuse_if_spent
-from hub.auth.roles import Role
+from hub.auth.roles import KARTABL_ROLES, Role
 from hub.auth.sessions import SESSION_COOKIE, cookie_is_secure, end_login, start_login
 from hub.core.settings import get_settings
 
@@ -93,6 +93,8 @@ def login(
     target = safe_next(next)
     if target == "/dashboard" and user.role == str(Role.OPERATOR):
         target = "/dashboard/replies"  # the 111 operator's page here: replies waiting for a person
+    if target == "/dashboard" and Role(user.role) in KARTABL_ROLES:
+        target = "/kartabl"  # an agency's people work in their kartabl
     response = RedirectResponse(target, 303)
     response.set_cookie(
         SESSION_COOKIE,
