@@ -9,7 +9,13 @@ It then breaks things: SIGKILL a worker mid-delivery, stop and restart its Redis
 PostgreSQL connection of the hub (``pg_terminate_backend``), take the agency down, make it slow,
 make it answer garbage. ``verify()`` says what was lost, duplicated or left unaudited.
 
-Used by ``tests/faults/test_nothing_lost.py`` (short) and ``bench/fault_injection.py`` (long).
+The database is made on a shared PostgreSQL server (a URL: ``Cluster(PG_SERVER)``) or on a server
+of the caller's own (``Cluster(PrivatePostgres().create())``, ``tests.support.private_postgres``):
+only then can the server itself be crashed (``stop_postgres``: ``pg_ctl stop -m immediate``) and
+started again (``start_postgres``), since a shared server belongs to everyone on the machine.
+
+Used by ``tests/faults/test_nothing_lost.py`` (short), ``bench/fault_injection.py`` (long),
+``bench/chaos.py`` (one fault per window, on a private server) and ``bench/keep_pace.py``.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from hub.core.settings import REPO_ROOT
 from hub.sandbox.rest import RestSandboxApp, RestSandboxSettings, create_app
 from hub.sandbox.server import BackgroundServer, free_port
 from tests.support.agreements import SAMPLES
+from tests.support.private_postgres import PrivatePostgres
 from tests.support.private_rabbitmq import PrivateRabbitMQ
 from tests.support.requests import citizen_request, national_id
 
@@ -47,6 +54,8 @@ AGREEMENT = "golestan-water"
 PROGRESS = ("delivered", "viewed", "in_progress", "forwarded", "resolved")
 SETTLED = ("resolved", "delivery_failed")
 IN_FLIGHT = ("pending", "delivering")  # a push may have reached the agency, not yet settled
+CONNECTION_ERROR = "conn-error"  # submit_one's outcome when the connection failed
+TIMEOUT = "timeout"  # submit_one's outcome when no answer came in time
 
 
 @dataclass
@@ -76,10 +85,10 @@ class Verdict:
         )
 
 
-def _agreement(url: str) -> str:
+def _agreement(url: str, poll_seconds: int = 1) -> str:
     text = (SAMPLES / "golestan-water.yaml").read_text(encoding="utf-8")
     text = text.replace("http://127.0.0.1:8731", url)
-    text = re.sub(r"interval_seconds: \d+", "interval_seconds: 1", text)
+    text = re.sub(r"interval_seconds: \d+", f"interval_seconds: {poll_seconds}", text)
     text = text.replace("timeout_seconds: 10", "timeout_seconds: 2")
     text = re.sub(
         r"auth:\n\s+type: bearer\n\s+token: \$\{env:SAMAD_WATER_TOKEN\}\n",
@@ -95,9 +104,22 @@ def _agreement(url: str) -> str:
 
 
 class Cluster:
-    def __init__(self, pg_server: str, workers: int = 2, broker: str = "redis") -> None:
+    def __init__(
+        self,
+        pg_server: str | PrivatePostgres,
+        workers: int = 2,
+        broker: str = "redis",
+        poll_seconds: int = 1,
+    ) -> None:
+        """``pg_server``: a server URL without a database (shared: never stopped here), or a
+        created ``PrivatePostgres`` the cluster may crash and restart (its caller removes it).
+        ``poll_seconds``: the agreement's polling interval (1: every referral is asked every
+        second, far more often than the sample agreement's 300 s, to exercise the polls)."""
         self.root = Path(tempfile.mkdtemp(prefix="samad-faults-"))
         self.db_name = f"samad_faults_{os.getpid()}_{free_port()}"
+        self.postgres = pg_server if isinstance(pg_server, PrivatePostgres) else None
+        if isinstance(pg_server, PrivatePostgres):
+            pg_server = pg_server.server_url
         self.pg_server = pg_server
         self.database_url = f"{pg_server}/{self.db_name}"
         self.redis_port = free_port()
@@ -107,6 +129,7 @@ class Cluster:
         self.api_port = free_port()
         self.sandbox_port = free_port()
         self.worker_count = workers
+        self.poll_seconds = poll_seconds
         self.agency: RestSandboxApp = create_app(
             RestSandboxSettings(step_seconds=0.3, ticket_prefix="WTR")
         )
@@ -153,7 +176,7 @@ class Cluster:
         (self.root / "data").mkdir()
         sandbox_url = f"http://127.0.0.1:{self.sandbox_port}"
         (self.root / "agreements" / f"{AGREEMENT}.yaml").write_text(
-            _agreement(sandbox_url), encoding="utf-8"
+            _agreement(sandbox_url, self.poll_seconds), encoding="utf-8"
         )
         self.start_agency()
         self.start_redis()
@@ -190,8 +213,9 @@ class Cluster:
             self._rabbitmq = None
         if keep:
             return
-        with psycopg.connect(self._admin_dsn(), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+        if self.postgres is None:  # a private server goes as a whole, with its owner's remove()
+            with psycopg.connect(self._admin_dsn(), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
         shutil.rmtree(self.root, ignore_errors=True)
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
@@ -319,6 +343,25 @@ class Cluster:
             ).fetchall()
         return len(rows)
 
+    def stop_postgres(self) -> None:
+        """Crash the private PostgreSQL server (``pg_ctl stop -m immediate``): every connection
+        cut, nothing checkpointed. Refused on a shared server."""
+        if self.postgres is None:
+            raise RuntimeError(
+                "only a private PostgreSQL server may be stopped: Cluster(PrivatePostgres)"
+            )
+        self.note("postgresql stopped")
+        self.postgres.stop("immediate")
+
+    def start_postgres(self) -> None:
+        """Start the private server again (crash recovery first); the hub's pools reconnect."""
+        if self.postgres is None:
+            raise RuntimeError(
+                "only a private PostgreSQL server may be started: Cluster(PrivatePostgres)"
+            )
+        self.postgres.start()
+        self.note("postgresql started")
+
     def agency_down(self, seconds: float) -> None:
         self.note("agency down")
         self.stop_agency()
@@ -333,7 +376,7 @@ class Cluster:
         """Tasks waiting in the broker's queue (None: the broker cannot be asked now)."""
         try:
             with kombu.Connection(self.broker_url, connect_timeout=2) as connection:
-                channel = connection.default_channel
+                channel: Any = connection.default_channel  # kombu's StdChannel has no stubs for it
                 return int(channel.queue_declare("samad", passive=True).message_count)
         except kombu.exceptions.ChannelError:
             return 0  # not declared yet, or (Redis) an empty list
@@ -342,22 +385,36 @@ class Cluster:
 
     # --- load -------------------------------------------------------------------------------
 
+    def submit_one(
+        self, seed: int, client: httpx.Client | None = None, timeout: float = 15
+    ) -> tuple[str, str | None]:
+        """Submit one request (the citizen's national id made from ``seed``): the outcome (the
+        HTTP status, ``TIMEOUT`` or ``CONNECTION_ERROR:<httpx error class>``) and the tracking
+        code if it was accepted (201). Not recorded in ``accepted``: the caller decides what a
+        run counts."""
+        body = citizen_request()
+        body["citizen"]["national_id"] = national_id(seed)
+        post = client.post if client is not None else httpx.post
+        try:
+            answer = post(
+                f"{self.api_url}/v1/requests",
+                json=body,
+                headers={"Authorization": f"Bearer {self.token}"},
+                timeout=timeout,
+            )
+        except httpx.TimeoutException:
+            return TIMEOUT, None
+        except httpx.HTTPError as exc:  # the class says which: refused, reset, closed early
+            return f"{CONNECTION_ERROR}:{type(exc).__name__}", None
+        if answer.status_code != 201:
+            return str(answer.status_code), None
+        return "201", str(answer.json()["tracking_code"])
+
     def submit(self, count: int, threads: int = 4) -> None:
         """Submit ``count`` requests; the ones answered 201 are the accepted ones."""
 
         def one(seed: int) -> str | None:
-            body = citizen_request()
-            body["citizen"]["national_id"] = national_id(seed)
-            try:
-                answer = httpx.post(
-                    f"{self.api_url}/v1/requests",
-                    json=body,
-                    headers={"Authorization": f"Bearer {self.token}"},
-                    timeout=15,
-                )
-            except httpx.HTTPError:
-                return None
-            return answer.json()["tracking_code"] if answer.status_code == 201 else None
+            return self.submit_one(seed)[1]
 
         seeds = range(self._seed, self._seed + count)
         self._seed += count
@@ -488,6 +545,11 @@ class Cluster:
         )
         return {reference: float(seconds) for reference, seconds in rows}
 
+    def tickets_per_reference(self) -> Counter[str]:
+        """How many tickets the agency opened for each referral reference (more than one: a
+        duplicate, counted at the agency as ``_check_agency`` does)."""
+        return Counter(reference for _id, reference in self._agency_tickets())
+
     def _agency_tickets(self) -> list[tuple[str, str]]:
         """(ticket id, the referral reference it carries) of every ticket the agency opened."""
         return [(ticket.id, str(ticket.data.get("ref"))) for ticket in self.agency.tickets.opened()]
@@ -554,9 +616,12 @@ def run_scenario(
     import threading
 
     batches = max(1, total // 20)
-    loader = threading.Thread(
-        target=lambda: [cluster.submit(20) for _ in range(batches)], daemon=True
-    )
+
+    def load() -> None:
+        for _ in range(batches):
+            cluster.submit(20)
+
+    loader = threading.Thread(target=load, daemon=True)
     loader.start()
     for _ in range(rounds):
         cluster.kill_worker_mid_delivery()

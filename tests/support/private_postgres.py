@@ -4,6 +4,8 @@
 loopback port with trust authentication. ``stop()`` stops it as a crash would (``pg_ctl stop -m
 immediate``: no checkpoint, every connection cut), ``start()`` brings it back on the same port
 (after crash recovery), where its clients' pools reconnect. ``remove()`` stops it and deletes it.
+``server_url`` is the server without a database, for a user that makes databases of its own on it
+(``tests/faults/harness.py``'s ``Cluster``, ``bench/chaos.py``).
 
 ``initdb`` refuses to run as root, and the server will not either: as root, the cluster is made
 and served by an unprivileged user (``postgres``, else ``nobody``) that owns its directory — made
@@ -46,6 +48,15 @@ class PrivatePostgres:
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
         self._owner = _unprivileged_user() if os.geteuid() == 0 else None
         self._running = False
+
+    @property
+    def server_url(self) -> str:
+        """The server's SQLAlchemy URL without a database: append ``/<name>`` to use one."""
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._running
 
     @staticmethod
     def available() -> bool:
