@@ -2,7 +2,8 @@
 
 The first call with a key registers the request and stores the key with it, in the same
 transaction; a later call with the same key and the same body gets the same answer again (the
-same tracking code, marked ``Idempotent-Replayed: true``) and registers nothing; the same key
+same tracking code, marked ``Idempotent-Replayed: true``: the first answer's body as it was
+sent, kept with the key) and registers nothing; the same key
 with another body is refused, naming the header. Keys belong to the caller (the token), so two
 clients never collide. Two calls with one key at once: the second waits on the key's
 unique index until the first commits, then replays it.
@@ -16,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -82,6 +83,28 @@ def register_once(
     if earlier is None:
         raise AssertionError("an intake key that collided is not stored")
     return earlier, True
+
+
+def first_answer(session: Session, caller: str, key: str | None) -> dict[str, Any] | None:
+    """The answer this caller's key got the first time, as sent (None: not kept)."""
+    if key is None:
+        return None
+    stored = session.scalar(
+        select(IntakeKey.answer).where(IntakeKey.caller == caller, IntakeKey.key == key.strip())
+    )
+    return dict(stored) if stored else None
+
+
+def keep_answer(session: Session, caller: str, key: str | None, answer: dict[str, Any]) -> None:
+    """Keep the answer to the call that registered the request with this key, for its retries
+    (written with the caller's session; a retry before it lands renders the request anew)."""
+    if key is None:
+        return
+    session.execute(
+        update(IntakeKey)
+        .where(IntakeKey.caller == caller, IntakeKey.key == key.strip())
+        .values(answer=answer)
+    )
 
 
 def _earlier(session: Session, caller: str, key: str, digest: str) -> IntakeResult | None:

@@ -9,10 +9,12 @@ import uuid
 from collections.abc import Callable
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from hub.db.models import Referral, Request
 from hub.db.session import session_scope
+from tests.core.waiting import wait_for
 from tests.support.requests import BASE, citizen_request, national_id
 
 HEADER = "Idempotency-Key"
@@ -92,3 +94,23 @@ def test_a_key_that_is_not_visible_ascii_is_a_422(api: httpx.Client) -> None:
         refused = api.post("/v1/requests", json=_someone(), headers={HEADER: key})
         assert refused.status_code == 422, refused.text
         assert refused.json()["errors"][0]["path"] == f"$.headers.{HEADER}"
+
+
+@pytest.mark.usefixtures("worker", "sandboxes")
+def test_a_retry_after_the_delivery_gets_the_first_answer_as_it_was(api: httpx.Client) -> None:
+    """The retry's answer is the first one, not the request as it is by then: its referrals
+    were pending when the first answer was sent, and may be delivered when the retry comes."""
+    body, key = _someone(), str(uuid.uuid4())
+    first = api.post("/v1/requests", json=body, headers={HEADER: key})
+    assert first.status_code == 201
+    code = first.json()["tracking_code"]
+    assert {r["state"] for r in first.json()["referrals"]} == {"pending"}
+
+    def delivered() -> bool:
+        states = {r["state"] for r in api.get(f"/v1/requests/{code}").json()["referrals"]}
+        return not states & {"pending", "delivering"}
+
+    wait_for(delivered, timeout=60, what="the worker delivering it")
+    again = api.post("/v1/requests", json=body, headers={HEADER: key})
+    assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query
 from fastapi import Request as HttpRequest
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
@@ -26,7 +27,7 @@ from hub.core.errors import NotFound
 from hub.core.states import ReferralState, RequestStatus
 from hub.db.models import Event, Referral, Request
 from hub.delivery.dispatch import agreements_of
-from hub.intake.idempotency import HEADER, register_once
+from hub.intake.idempotency import HEADER, first_answer, keep_answer, register_once
 from hub.intake.schema import request_schema
 from hub.intake.tracking import is_valid_tracking_code, normalize_tracking_code
 from hub.worker.tasks import wake_deliveries
@@ -108,13 +109,21 @@ def submit(
     )
     if replayed:
         answer.headers["Idempotent-Replayed"] = "true"
+        kept = first_answer(session, caller.caller, idempotency_key)
+        if kept is not None:
+            return kept  # as it was: its referrals may have been delivered since
     else:
         wake_deliveries(agreements_of(result.referrals))
-    return {
-        **request_summary(result.request),
-        "duplicate_of": result.duplicate_of.tracking_code if result.duplicate_of else None,
-        "referrals": [referral_view(r, registry) for r in result.referrals],
-    }
+    body: dict[str, Any] = jsonable_encoder(
+        {
+            **request_summary(result.request),
+            "duplicate_of": result.duplicate_of.tracking_code if result.duplicate_of else None,
+            "referrals": [referral_view(r, registry) for r in result.referrals],
+        }
+    )
+    if not replayed:
+        keep_answer(session, caller.caller, idempotency_key, body)  # committed with the call
+    return body
 
 
 @router.get("/{tracking_code}")
