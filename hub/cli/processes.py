@@ -7,6 +7,7 @@ import logging
 import typer
 import uvicorn
 
+from hub.core.queues import WORKER_QUEUES
 from hub.core.settings import get_settings
 
 log = logging.getLogger("hub.serve")
@@ -45,7 +46,9 @@ def worker(
     beat: bool = typer.Option(False, "--beat", help="Also run the beat scheduler (the sweeps)."),
     concurrency: int = typer.Option(2, help="Worker threads/processes."),
     pool: str = typer.Option("prefork", help="prefork, threads or solo."),
-    queues: str = typer.Option("samad", help="Comma-separated queues to consume."),
+    queues: str = typer.Option(
+        WORKER_QUEUES, help="Comma-separated queues to consume (deliveries have their own)."
+    ),
     loglevel: str = typer.Option("INFO", help="Celery log level."),
 ) -> None:
     """Run a Celery worker: deliveries, polls and (with --beat) the periodic sweeps."""

@@ -23,6 +23,7 @@ from celery import Celery, Task
 from celery.schedules import crontab
 from kombu import Queue
 
+from hub.core.queues import DEFAULT_QUEUE, DELIVERY_QUEUE, DELIVERY_TASKS
 from hub.core.settings import Settings, get_settings
 from hub.core.unreachable import UNREACHABLE, first_line, unavailable_cause
 
@@ -71,7 +72,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
         result_backend=None,
         task_serializer="json",
         accept_content=["json"],
-        task_default_queue="samad",
+        task_default_queue=DEFAULT_QUEUE,
+        task_routes={name: {"queue": DELIVERY_QUEUE} for name in DELIVERY_TASKS},
         worker_prefetch_multiplier=1,
         worker_hijack_root_logger=False,
         broker_connection_retry=True,
@@ -142,8 +144,9 @@ def _safe_on_rabbitmq(app: Celery) -> None:
     """RabbitMQ: the publisher waits for the broker's confirm (a send that returned is stored),
     and the queue is a quorum queue (replicated, durable, survives a broker restart)."""
     app.conf.broker_transport_options = {"confirm_publish": True}
-    app.conf.task_queues = (
-        Queue("samad", durable=True, queue_arguments={"x-queue-type": "quorum"}),
+    app.conf.task_queues = tuple(
+        Queue(name, durable=True, queue_arguments={"x-queue-type": "quorum"})
+        for name in (DEFAULT_QUEUE, DELIVERY_QUEUE)
     )
     app.conf.task_default_delivery_mode = "persistent"
     app.conf.worker_detect_quorum_queues = True

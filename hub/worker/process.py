@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hub.core.queues import WORKER_QUEUES
 from hub.core.shipped import CHECKOUT
 
 
@@ -16,7 +17,7 @@ def start_worker(
     *,
     beat: bool = True,
     threads: int = 4,
-    queues: str = "samad",
+    queues: str = WORKER_QUEUES,
     pool: str = "threads",
 ) -> subprocess.Popen[bytes]:
     """A worker (threads pool, with beat unless told otherwise), its output appended to ``log``.

@@ -21,6 +21,7 @@ from hub.auth.masking import mask_pii
 from hub.core import telemetry
 from hub.core.celery_app import app
 from hub.core.errors import ConnectorError
+from hub.core.queues import DELIVERY_QUEUE
 from hub.core.settings import get_settings
 from hub.db.session import session_scope
 from hub.db.types import utcnow
@@ -145,7 +146,7 @@ def dispatch_due() -> int:
     """Wake every agreement with referrals due for delivery, and send the look-ups of
     unconfirmed referrals that are due; the number of tasks sent."""
     settings = get_settings()
-    waiting = waiting_tasks()  # a backlog is not sent again on top of itself
+    waiting = waiting_tasks(DELIVERY_QUEUE)  # a backlog is not sent again on top of itself
     with session_scope() as session:
         agreements = due_agreements(session, settings.sweep_batch_size, waiting=waiting)
         lookups = due_lookups(session, utcnow()) if waiting < settings.sweep_batch_size else []
