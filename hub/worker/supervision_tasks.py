@@ -65,7 +65,10 @@ def _task_finished(task_id: str, task: Any, **_: Any) -> None:
 @worker_ready.connect
 def _serve_worker_metrics(**_: Any) -> None:
     port = get_settings().worker_metrics_port
-    if port:
-        start_http_server(
-            port, addr="127.0.0.1" if get_settings().environment != "production" else "0.0.0.0"
-        )
+    if not port:
+        return
+    addr = "127.0.0.1" if get_settings().environment != "production" else "0.0.0.0"
+    try:
+        start_http_server(port, addr=addr)
+    except OSError as exc:  # another worker on this machine serves that port: say so, go on
+        log.warning("worker metrics not served on %s:%s: %s", addr, port, exc)

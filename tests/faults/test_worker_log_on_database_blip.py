@@ -12,6 +12,7 @@ the next sweep whole.
 from __future__ import annotations
 
 import re
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -70,6 +71,9 @@ def test_tasks_failing_on_a_crashed_database_leave_one_line_each_and_no_tracebac
     monkeypatch.setenv("SAMAD_DATABASE_URL", postgres.url)
     monkeypatch.setenv("SAMAD_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("SAMAD_SWEEP_WATCHDOG_EVERY_SECONDS", "0")  # only the tasks' lines
+    # Its metrics port is taken (as by a second worker on one machine): one line, no traceback.
+    taken = socket.create_server(("127.0.0.1", 0))
+    monkeypatch.setenv("SAMAD_WORKER_METRICS_PORT", str(taken.getsockname()[1]))
     log = tmp_path / "worker.log"
     worker = start_worker(log, beat=False, threads=2, queues=QUEUE)
     try:
@@ -99,6 +103,7 @@ def test_tasks_failing_on_a_crashed_database_leave_one_line_each_and_no_tracebac
             assert len(lines) == 1, lines  # one line per task ...
             assert re.search(r"the database is out of reach \(OperationalError: .+\)", lines[0])
         assert "Traceback" not in text  # ... and no traceback anywhere
+        assert "worker metrics not served" in text
         # The sweep records that could not be written say so in one line each too.
         for line in text.splitlines():
             if "not recorded" in line:
@@ -117,3 +122,4 @@ def test_tasks_failing_on_a_crashed_database_leave_one_line_each_and_no_tracebac
         assert worker.poll() is None  # the same worker, alive
     finally:
         stop_process(worker)
+        taken.close()
