@@ -30,6 +30,7 @@ from hub.db.types import utcnow
 from hub.sandbox.server import BackgroundServer
 from hub.web.app import create_app
 from tests.access.conftest import WEBHOOK_SECRET
+from tests.core.waiting import wait_for
 from tests.support.requests import citizen_request
 
 PROBLEM = "application/problem+json"
@@ -387,8 +388,17 @@ def test_an_unexpected_exception_is_a_500_problem_with_its_request_id_logged_onc
     ]
     assert len(tracebacks) == 1
     assert getattr(tracebacks[0], "request_id", None) == "probe-1234"
-    access = [r.getMessage() for r in caplog.records if r.name == "hub.api.access"]
-    assert any(line.startswith("GET /v1/test-only/fails 500") for line in access), access
+
+    def access() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == "hub.api.access"]
+
+    # The access line is written as the response ends, in the server's thread: the client may
+    # hold the answer a moment before it is there.
+    wait_for(
+        lambda: any(line.startswith("GET /v1/test-only/fails 500") for line in access()),
+        timeout=10,
+        what="the access line of the 500",
+    )
 
 
 def test_a_request_id_that_is_not_a_plain_token_is_replaced(

@@ -25,7 +25,7 @@ from hub.core.celery_app import app
 from hub.delivery.dispatch import waiting_tasks
 
 before = [waiting_tasks() for _ in range(40)]
-app.send_task("hub.deliver_referral", args=[0])
+app.send_task("hub.dispatch_due")  # to the default queue (deliveries have their own)
 after = [waiting_tasks() for _ in range(5)]
 checked_out = sum(engine.pool.checkedout() for engine, _ in Channel._engines.values())
 print(json.dumps({"url": app.conf.broker_url, "before": before, "after": after,

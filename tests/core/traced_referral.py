@@ -30,6 +30,7 @@ from hub.auth.roles import Role  # noqa: E402  (after the instrumentation, as a 
 from hub.auth.tokens import create_token  # noqa: E402
 from hub.core.celery_app import app as celery_app  # noqa: E402
 from hub.core.http import make_client  # noqa: E402
+from hub.core.queues import WORKER_QUEUES  # noqa: E402
 from hub.db.models import Referral  # noqa: E402
 from hub.db.session import session_scope  # noqa: E402
 from hub.web.app import create_app  # noqa: E402
@@ -40,7 +41,13 @@ SECRET = "4A6B2F3C5D7E8F9A0B1C2D3E4F5A6B7C"
 with session_scope() as session:
     token = create_token(session, "traced-operator", Role.OPERATOR).secret
 api = TestClient(create_app())
-with start_worker(celery_app, pool="threads", concurrency=2, perform_ping_check=False):
+with start_worker(
+    celery_app,
+    pool="threads",
+    concurrency=2,
+    perform_ping_check=False,
+    queues=WORKER_QUEUES.split(","),  # deliveries have a queue of their own
+):
     answer = api.post("/v1/requests", json=body, headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 201, answer.text
     code = answer.json()["tracking_code"]

@@ -21,6 +21,7 @@ from hub.db.models import Referral
 from hub.db.session import session_scope
 from hub.delivery.batch import deliver
 from hub.web.kartabl.members import set_unit
+from tests.core.waiting import wait_for
 from tests.supervision.logins import PASSWORD, log_in
 from tests.support.agreements import SAMPLES
 from tests.support.fixtures import Sandboxes
@@ -85,10 +86,18 @@ def filed(api: httpx.Client) -> Callable[..., Filed]:
                 select(Referral.id).where(Referral.reference == referral["reference"])
             )
         assert referral_id is not None
-        deliver(referral_id, get_registry(), get_settings())
-        with session_scope() as session:
-            state = session.get_one(Referral, referral_id).state
-        assert state == "delivered", state
+
+        def delivered() -> bool:
+            # The run's worker, if one is up, was woken too and may push it first; or meet an
+            # agreement it has not loaded yet and put it back to wait. Delivering it here,
+            # whenever it was due, settles both.
+            with session_scope() as session:
+                state = session.get_one(Referral, referral_id).state
+            if state == "pending":
+                deliver(referral_id, get_registry(), get_settings())
+            return state == "delivered"
+
+        wait_for(delivered, timeout=60, what=f"referral {referral_id} in the kartabl")
         mobile = document["citizen"]["mobile"]  # type: ignore[index]
         return Filed(body["tracking_code"], referral["reference"], referral_id, mobile)
 
