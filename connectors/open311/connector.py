@@ -22,15 +22,11 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from connectors.open311 import checking, documents
-from connectors.open311.errors import (
-    refusal,
-    said_errors,
-    translated_transport_errors,
-    unreadable,
-)
+from connectors.open311.errors import refusal, said_errors, unreadable
 from connectors.open311.form import request_form
 from connectors.open311.settings import SETTINGS_SCHEMA, Open311Settings
 from connectors.open311.updates import MissingField, from_request, from_request_update
+from connectors.rest.errors import translated_transport_errors
 from hub.core.errors import ConnectorError, ConnectorUnconfirmed
 from hub.core.http import make_client
 from hub.plugins.connector import (

@@ -13,46 +13,22 @@ URL and what the server said.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 
 from connectors.open311 import documents
-from hub.core.errors import ConnectorError, ConnectorRefused, ConnectorTimeout
 
-BODY_LIMIT = 2048  # bytes of an answer kept in an error's detail
-TRANSIENT_STATUSES = frozenset({408, 429})
-NOT_HANDLED_STATUSES = frozenset({408, 429, 503})  # the server says it did nothing
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# The transport is the REST connector's (httpx): its failures are read the same way.
+from connectors.rest.errors import BODY_LIMIT, NOT_HANDLED_STATUSES, TRANSIENT_STATUSES
+from hub.core.errors import ConnectorError, ConnectorRefused
+
 WHAT_TO_CHANGE = {
     400: "check the agreement's mapping and services (service_code, required attributes)",
     401: "check connector.settings.api_key",
     403: "check connector.settings.api_key (and jurisdiction_id)",
     404: "check connector.settings.endpoint and the service_code",
 }
-
-
-@contextmanager
-def translated_transport_errors(method: str, url: str) -> Iterator[None]:
-    """Turn what httpx raises while calling ``url`` into our error tree."""
-    try:
-        yield
-    except httpx.TimeoutException as exc:
-        error = ConnectorTimeout(
-            f"{method} {url} did not answer in time ({type(exc).__name__})", {"url": url}
-        )
-        error.ambiguous = not isinstance(exc, NOT_SENT)
-        raise error from exc
-    except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-        raise ConnectorRefused(f"{method} {url} cannot be called: {exc}", {"url": url}) from exc
-    except httpx.HTTPError as exc:
-        raise ConnectorError(
-            f"{method} {url} failed: {type(exc).__name__}: {exc}",
-            detail={"url": url},
-            ambiguous=not isinstance(exc, NOT_SENT),
-        ) from exc
 
 
 def refusal(response: httpx.Response, said: list[tuple[str, str]]) -> ConnectorError:

@@ -11,9 +11,9 @@ so the same change read twice is applied once.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
+from connectors.rest.updates import agency_moment
 from hub.plugins.connector import AgencyUpdate
 
 
@@ -33,7 +33,7 @@ def from_request(request: Mapping[str, Any], external_id: str) -> AgencyUpdate:
         external_id=external_id,
         status=status,
         result=_text(request, "status_notes"),
-        occurred_at=_moment(updated),
+        occurred_at=agency_moment(updated),
         raw=dict(request),
     )
 
@@ -48,7 +48,7 @@ def from_request_update(update: Mapping[str, Any], external_id: str) -> AgencyUp
         external_id=external_id,
         status=status,
         result=_text(update, "description"),
-        occurred_at=_moment(_text(update, "updated_datetime")),
+        occurred_at=agency_moment(_text(update, "updated_datetime")),
         raw=dict(update),
     )
 
@@ -58,13 +58,3 @@ def _text(document: Mapping[str, Any], key: str) -> str | None:
     if value is None or value == "":
         return None
     return str(value)
-
-
-def _moment(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None  # an odd timestamp must not cost us the status that came with it
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

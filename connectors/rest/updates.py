@@ -65,7 +65,7 @@ def read_update(case: Any, expressions: Expressions) -> AgencyUpdate:
         external_id=external_id,
         status=status,
         result=_text(expressions.result, case),
-        occurred_at=_moment(updated_at),
+        occurred_at=agency_moment(updated_at),
         raw=case if isinstance(case, Mapping) else {"case": case},
     )
 
@@ -83,7 +83,8 @@ def _text(expression: ParsedResult | None, case: Any) -> str | None:
     return str(value)
 
 
-def _moment(text: str | None) -> datetime | None:
+def agency_moment(text: str | None) -> datetime | None:
+    """An agency's ISO 8601 time (``Z`` or an offset; naive is UTC); None if unreadable."""
     if text is None:
         return None
     try:

@@ -48,6 +48,7 @@ from hub.db.models import DeliveryAttempt, Referral
 from hub.db.types import utcnow
 from hub.delivery import receipts
 from hub.delivery.breaker import shared_redis
+from hub.delivery.settle import delivered_values
 from hub.referrals.events import AlertKind, alert, alert_once
 from hub.referrals.lifecycle import transition
 
@@ -261,13 +262,7 @@ def _settle_from_kept_receipts(
             interval = registry.get(referral.agreement_id).poll_interval_seconds
         except NotFound:
             interval = 0
-        values = {
-            "external_id": receipt.external_id,
-            "receipt": receipt.raw,
-            "next_attempt_at": None,
-            "last_error": None,
-            "next_poll_at": now + timedelta(seconds=interval),
-        }
+        values = delivered_values(receipt.external_id, receipt.raw, interval, now)
         reason = "the agency's receipt was kept when its settle could not be written"
         if transition(
             session, referral, S.DELIVERED, values=values, actor="dispatch", reason=reason

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -103,18 +104,26 @@ def settle(pushed: list[Pushed], settings: Settings) -> list[DeliveryOutcome]:
     return [v.outcome for v in verdicts]
 
 
+def delivered_values(
+    external_id: str, raw: Mapping[str, Any], poll_interval: float, now: datetime
+) -> dict[str, Any]:
+    """What a referral the agency took is written with: its case id and receipt, no attempt
+    due, polled from one interval on."""
+    return {
+        "external_id": external_id,
+        "receipt": json_safe(dict(raw)),
+        "next_attempt_at": None,
+        "last_error": None,
+        "next_poll_at": now + timedelta(seconds=poll_interval),
+    }
+
+
 def _judge(p: Pushed, settings: Settings, now: datetime) -> _Verdict:
     claim, error = p.claim, p.error
     agreement = claim.agreement
     if p.receipt is not None:
         interval = agreement.poll_interval_seconds if agreement else 0
-        values = {
-            "external_id": p.receipt.external_id,
-            "receipt": json_safe(dict(p.receipt.raw)),
-            "next_attempt_at": None,
-            "last_error": None,
-            "next_poll_at": now + timedelta(seconds=interval),
-        }
+        values = delivered_values(p.receipt.external_id, p.receipt.raw, interval, now)
         finished = {"outcome": "delivered", "error": None, "detail": claim.attempt_detail}
         return _Verdict(DeliveryOutcome.DELIVERED, S.DELIVERED, values, None, finished, None)
     assert error is not None

@@ -85,16 +85,6 @@ def register_once(
     return earlier, True
 
 
-def first_answer(session: Session, caller: str, key: str | None) -> dict[str, Any] | None:
-    """The answer this caller's key got the first time, as sent (None: not kept)."""
-    if key is None:
-        return None
-    stored = session.scalar(
-        select(IntakeKey.answer).where(IntakeKey.caller == caller, IntakeKey.key == key.strip())
-    )
-    return dict(stored) if stored else None
-
-
 def keep_answer(session: Session, caller: str, key: str | None, answer: dict[str, Any]) -> None:
     """Keep the answer to the call that registered the request with this key, for its retries
     (written with the caller's session; a retry before it lands renders the request anew)."""
@@ -129,4 +119,5 @@ def _earlier(session: Session, caller: str, key: str, digest: str) -> IntakeResu
     if request.duplicate_of_id is not None:
         first = session.get_one(Request, request.duplicate_of_id)
         original = EarlierRequest(first.id, first.tracking_code)
-    return IntakeResult(request, referrals, original)
+    kept = dict(stored.answer) if stored.answer else None
+    return IntakeResult(request, referrals, original, first_answer=kept)

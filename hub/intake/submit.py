@@ -47,6 +47,8 @@ class IntakeResult:
     request: Request
     referrals: list[Referral]
     duplicate_of: EarlierRequest | None = None
+    # A replayed Idempotency-Key: the answer its first call got, as it was sent (if kept).
+    first_answer: dict[str, Any] | None = None
 
 
 def submit_request(

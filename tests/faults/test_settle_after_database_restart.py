@@ -32,9 +32,8 @@ from sqlalchemy import select
 
 from hub.agreements.registry import get_registry
 from hub.core.settings import REPO_ROOT, get_settings
-from hub.db.migrate import upgrade
 from hub.db.models import DeliveryAttempt, Referral
-from hub.db.session import get_engine, new_session, session_scope
+from hub.db.session import new_session, session_scope
 from hub.delivery.breaker import shared_redis
 from hub.delivery.dispatch import due_agreements
 from hub.delivery.receipts import RECEIPT_KEY
@@ -124,21 +123,6 @@ def agency(crm: tuple[RestSandboxApp, BackgroundServer]) -> Iterator[Agency]:
     finally:
         app.faults.reset()
         path.unlink()
-
-
-@pytest.fixture
-def postgres() -> Iterator[PrivatePostgres]:
-    """A PostgreSQL server of this test's own, migrated, that the test may crash."""
-    if not PrivatePostgres.available():
-        pytest.skip("initdb and pg_ctl are not installed (the test starts a server of its own)")
-    server = PrivatePostgres()
-    try:
-        server.create()
-        upgrade(server.url)
-        yield server
-    finally:
-        get_engine(server.url).dispose()
-        server.remove()
 
 
 def _register(url: str, agency: Agency) -> tuple[int, str]:

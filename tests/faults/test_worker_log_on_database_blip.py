@@ -15,15 +15,13 @@ import re
 import socket
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from hub.core.celery_app import app
-from hub.db.migrate import upgrade
 from hub.db.models_sweeps import SweepRun
-from hub.db.session import get_engine, session_scope
+from hub.db.session import session_scope
 from hub.db.types import utcnow
 from hub.worker.process import start_worker, stop_process
 from tests.core.waiting import wait_for
@@ -32,20 +30,6 @@ from tests.support.private_postgres import PrivatePostgres
 pytestmark = pytest.mark.timeout(240)
 QUEUE = f"blip-{uuid.uuid4().hex[:8]}"  # this test's worker alone takes these tasks
 SWEEPS = ("hub.dispatch_due", "hub.poll_sweep", "hub.deadline_sweep")
-
-
-@pytest.fixture
-def postgres() -> Iterator[PrivatePostgres]:
-    if not PrivatePostgres.available():
-        pytest.skip("initdb and pg_ctl are not installed (the test starts a server of its own)")
-    server = PrivatePostgres()
-    try:
-        server.create()
-        upgrade(server.url)
-        yield server
-    finally:
-        get_engine(server.url).dispose()
-        server.remove()
 
 
 def _warnings_of(log: Path, task_id: str) -> list[str]:

@@ -11,35 +11,21 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from hub.core.settings import REPO_ROOT
 from hub.db.models import Referral
 from hub.db.session import session_scope
 from tests.kartabl.conftest import AQQALA, Filed
 from tests.supervision.logins import PASSWORD
+from tests.support.browser import chromium, shot
 
-ARTIFACTS = REPO_ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -64,11 +50,6 @@ def open_page(browser: Browser, api: httpx.Client) -> Iterator[Callable[..., Pag
         context.close()
 
 
-def _shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
 def _fits(page: Page, width: int) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
@@ -84,11 +65,11 @@ def test_a_lead_opens_and_forwards_and_a_colleague_records_the_result(
     first = lead_page.locator("li.case").first.get_attribute("data-reference")
     assert first in (case.reference, older.reference)  # new ones first, the newest on top
     assert lead_page.locator("#logout button").inner_text() == "خروج"
-    _shot(lead_page, "kartabl-inbox")
+    shot(lead_page, "kartabl-inbox")
     lead_page.click(f"li.case[data-reference='{case.reference}'] a.open")
     lead_page.wait_for_selector("#viewed")
     assert lead_page.inner_text("#state") == "رؤیت شده"
-    _shot(lead_page, "kartabl-referral")
+    shot(lead_page, "kartabl-referral")
     staff_name = person("agency-staff", AQQALA, "roads")
     lead_page.select_option("#forward select[name=unit]", "roads")
     lead_page.fill("#forward input[name=assignee]", staff_name)
@@ -105,13 +86,13 @@ def test_a_lead_opens_and_forwards_and_a_colleague_records_the_result(
     staff_page.click("#result-form button")  # no outcome chosen
     staff_page.wait_for_selector("#problems")
     assert staff_page.input_value("#result-form textarea[name=text]") == "لامپ‌ها تعویض شد."
-    _shot(staff_page, "kartabl-form-problem")
+    shot(staff_page, "kartabl-form-problem")
     staff_page.select_option("#result-form select[name=outcome]", "done")
     staff_page.click("#result-form button")
     staff_page.wait_for_selector("#done")
     assert staff_page.inner_text("#state") == "پاسخ داده شده"
     assert staff_page.inner_text("#result") == "لامپ‌ها تعویض شد."
-    _shot(staff_page, "kartabl-resolved")
+    shot(staff_page, "kartabl-resolved")
     with session_scope() as session:
         referral = session.get_one(Referral, case.referral_id)
         assert (referral.state, referral.outcome) == ("resolved", "successful")
@@ -124,19 +105,19 @@ def test_the_kartabl_switches_to_english_and_fits_a_phone(
     lead_name = person("agency-lead", AQQALA)
     phone = open_page(lead_name, PHONE)
     _fits(phone, PHONE["width"])
-    _shot(phone, "kartabl-inbox-phone")
+    shot(phone, "kartabl-inbox-phone")
     phone.goto(f"/kartabl/referrals/{case.reference}")
     _fits(phone, PHONE["width"])
-    _shot(phone, "kartabl-referral-phone")
+    shot(phone, "kartabl-referral-phone")
     english = open_page(lead_name)
     english.click("#language")
     english.wait_for_url("**lang=en")
     assert english.get_attribute("html", "dir") == "ltr"
     assert "Inbox" in english.inner_text("nav")
-    _shot(english, "kartabl-inbox-en")
+    shot(english, "kartabl-inbox-en")
     english.goto("/kartabl/users?lang=fa")
     assert english.locator("#people tbody tr").count() >= 1
-    _shot(english, "kartabl-users")
+    shot(english, "kartabl-users")
 
 
 def test_the_supervising_office_sees_each_kartabl_read_only(
@@ -157,5 +138,5 @@ def test_the_supervising_office_sees_each_kartabl_read_only(
     page.wait_for_selector("#kartabls")
     assert page.locator(f"#kartabls tr[data-agreement='{AQQALA}']").count() == 1
     assert page.locator("form").count() == 1  # logging out: nothing to change here
-    _shot(page, "kartabl-supervision")
+    shot(page, "kartabl-supervision")
     context.close()

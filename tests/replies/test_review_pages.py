@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from hub.core.settings import REPO_ROOT
 from tests.core.waiting import wait_for, wait_for_states
 from tests.replies.agency import MailAgency
 from tests.replies.reading import (
@@ -23,10 +21,9 @@ from tests.replies.reading import (
     updates_of,
 )
 from tests.supervision.logins import PASSWORD, log_in
+from tests.support.browser import chromium, shot
 
 pytestmark = [pytest.mark.usefixtures("worker"), pytest.mark.timeout(180)]
-ARTIFACTS = REPO_ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 # A one-page PDF, as an agency's secretariat scans an official letter.
 LETTER_PDF = (
     b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n"
@@ -40,12 +37,8 @@ UNREADABLE = "با سلام و احترام\nبازدید انجام شد؛ گز
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -71,11 +64,6 @@ def log_in_as(
         context.close()
 
 
-def _shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(Path(ARTIFACTS / f"{name}.png")), full_page=True)
-
-
 def test_an_operator_reads_an_unreadable_reply_and_applies_what_it_means_in_one_action(
     api: httpx.Client, agency: MailAgency, log_in_as: Callable[[str], Page]
 ) -> None:
@@ -85,11 +73,11 @@ def test_an_operator_reads_an_unreadable_reply_and_applies_what_it_means_in_one_
     page = log_in_as("operator")  # the 111 desk reads the agencies' replies
 
     page.goto("/dashboard/replies?lang=en")
-    _shot(page, "replies-en")
+    shot(page, "replies-en")
     english = page.locator(f"article[data-review='{review.id}']").inner_text()
     page.goto("/dashboard/replies")
     article = page.locator(f"article[data-review='{review.id}']")
-    _shot(page, "replies-fa")
+    shot(page, "replies-fa")
     persian = article.inner_text()
     assert page.locator("html").get_attribute("dir") == "rtl"
     assert "بازدید انجام شد؛ گزارش کارشناس پیوست است." in persian
@@ -102,7 +90,7 @@ def test_an_operator_reads_an_unreadable_reply_and_applies_what_it_means_in_one_
     article.locator("textarea[name=result]").fill("بازدید انجام و مشکل برطرف شد.")
     article.get_by_role("button", name="ثبت وضعیت").click()
     page.wait_for_url("**/dashboard/replies?*")
-    _shot(page, "replies-applied")
+    shot(page, "replies-applied")
 
     assert "وضعیت ثبت شد" in page.locator("#applied").inner_text()
     assert page.locator(f"article[data-review='{review.id}']").count() == 0
@@ -159,7 +147,7 @@ def test_a_pdf_letter_is_kept_with_the_referral_and_served_only_to_supervisors_a
 
     page.goto(f"/dashboard/requests/{referred.code}")
     link = page.locator("#messages a[href^='/dashboard/attachments/']")
-    _shot(page, "timeline-attachment")
+    shot(page, "timeline-attachment")
     href = link.get_attribute("href") or ""
     downloaded = page.request.get(href)
     with httpx.Client(base_url=str(api.base_url)) as visitor:
@@ -197,7 +185,7 @@ def test_a_late_reply_is_a_note_on_the_referral_and_the_citizens_result_stays(
     )
     page = log_in_as("supervisor")
     page.goto(f"/dashboard/requests/{referred.code}")
-    _shot(page, "timeline-late-note")
+    shot(page, "timeline-late-note")
     body = api.get(f"/v1/requests/{referred.code}").json()
     [note] = events_of(referred.referral_id, "referral.late_reply")
 

@@ -7,39 +7,24 @@ resend).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from hub.core.settings import REPO_ROOT
 from tests.core.waiting import wait_for_states
 from tests.supervision.logins import PASSWORD
+from tests.support.browser import chromium, shot
 from tests.support.fixtures import PUSHES, Sandboxes
 from tests.support.requests import citizen_request
 
 pytestmark = pytest.mark.usefixtures("worker")
-ARTIFACTS = REPO_ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -71,25 +56,20 @@ def admin_page(visitor: Page, dashboard_user: Callable[[str], str]) -> Page:
     return _log_in(visitor, dashboard_user("admin"))
 
 
-def _shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(Path(ARTIFACTS / f"{name}.png")), full_page=True)
-
-
 def test_the_league_table_is_persian_right_to_left_with_a_row_per_agency(
     page: Page, api: httpx.Client, clean_sandboxes: Sandboxes
 ) -> None:
     code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
     wait_for_states(api, code, ["resolved"])
     page.goto("/dashboard")
-    _shot(page, "league-fa")
+    shot(page, "league-fa")
     assert page.locator("html").get_attribute("dir") == "rtl"
     assert page.locator("h1").inner_text() == "داشبورد نظارت سامد"
     water = page.locator("#league tbody tr[data-agency='golestan-water']")
     assert "شرکت آب و فاضلاب استان گلستان" in water.inner_text()
     assert page.locator("#league tfoot tr.province").inner_text().startswith("کل استان")
     page.click("#language")
-    _shot(page, "league-en")
+    shot(page, "league-en")
     assert page.locator("html").get_attribute("dir") == "ltr"
     assert "Golestan Province Water" in page.locator("#league tbody").inner_text()
 
@@ -109,7 +89,7 @@ def test_the_league_table_shows_each_agencys_delivery_breaker(page: Page) -> Non
 
 def test_the_trend_page_draws_a_chart_per_agency(page: Page, api: httpx.Client) -> None:
     page.goto("/dashboard/trend")
-    _shot(page, "trend")
+    shot(page, "trend")
     charts = page.locator("svg.chart")
     assert charts.count() >= 2
     assert page.locator("svg.chart polyline.line").count() >= 1
@@ -121,7 +101,7 @@ def test_a_timeline_shows_jalali_dates_and_every_delivery_attempt(
     code = api.post("/v1/requests", json=citizen_request()).json()["tracking_code"]
     wait_for_states(api, code, ["resolved"])
     page.goto(f"/dashboard/requests/{code}")
-    _shot(page, "timeline")
+    shot(page, "timeline")
     events = page.locator("#events tbody tr")
     assert events.count() >= 4
     assert "۱۴۰" in events.first.inner_text()  # a Jalali year in Persian digits
@@ -144,7 +124,7 @@ def test_a_failed_delivery_is_resent_from_the_failures_page_by_an_admin(
     assert "400" in row.inner_text()
     row.get_by_role("button", name="ارسال دوباره").click()
     page.wait_for_url("**/dashboard/failures?*")
-    _shot(page, "resent")
+    shot(page, "resent")
     assert reference in page.locator("#resent").inner_text()
     wait_for_states(api, code, ["resolved"])
 
@@ -198,7 +178,7 @@ def test_an_admin_records_the_case_id_of_an_unconfirmed_delivery_and_it_is_follo
     row = page.locator(f"#unconfirmed tr[data-reference='{reference}']")
     assert "502" in row.inner_text()
     assert "ممکن است پرونده را ثبت کرده باشد" in page.locator("main").inner_text()
-    _shot(page, "unconfirmed")
+    shot(page, "unconfirmed")
     row.locator("input[name=external_id]").fill(ticket)
     row.get_by_role("button", name="ثبت شماره پرونده").click()
     page.wait_for_url("**/dashboard/failures?*")
@@ -220,7 +200,7 @@ def test_an_unconfirmed_delivery_is_sent_again_only_when_the_admin_accepts_a_dup
     checkbox.check()
     row.get_by_role("button", name="Send again").click()
     page.wait_for_url("**/dashboard/failures?*")
-    _shot(page, "unconfirmed-resent")
+    shot(page, "unconfirmed-resent")
     assert reference in page.locator("#resent").inner_text()
     wait_for_states(api, code, ["resolved"])
 
@@ -272,7 +252,7 @@ def test_a_delivery_in_flight_shows_with_its_workers_lease(
         page.goto("/dashboard/failures")
         row = page.locator(f"#in-flight tr[data-reference='{reference}']")
         assert "۱۴۰" in row.inner_text()  # the lease's end, a Jalali date in Persian digits
-        _shot(page, "in-flight")
+        shot(page, "in-flight")
     finally:
         with session_scope() as session:
             session.execute(where.values(state="delivered", next_attempt_at=None))

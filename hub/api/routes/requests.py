@@ -27,7 +27,7 @@ from hub.core.errors import NotFound
 from hub.core.states import ReferralState, RequestStatus
 from hub.db.models import Event, Referral, Request
 from hub.delivery.dispatch import agreements_of
-from hub.intake.idempotency import HEADER, first_answer, keep_answer, register_once
+from hub.intake.idempotency import HEADER, keep_answer, register_once
 from hub.intake.schema import request_schema
 from hub.intake.tracking import is_valid_tracking_code, normalize_tracking_code
 from hub.worker.tasks import wake_deliveries
@@ -109,9 +109,8 @@ def submit(
     )
     if replayed:
         answer.headers["Idempotent-Replayed"] = "true"
-        kept = first_answer(session, caller.caller, idempotency_key)
-        if kept is not None:
-            return kept  # as it was: its referrals may have been delivered since
+        if result.first_answer is not None:
+            return result.first_answer  # as it was: its referrals may have been delivered since
     else:
         wake_deliveries(agreements_of(result.referrals))
     body: dict[str, Any] = jsonable_encoder(
